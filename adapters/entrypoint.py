@@ -1,0 +1,89 @@
+"""`inclusion-ledger`: builds the ledger from settings and turns failures into exit codes.
+
+0 success, 1 a check failed, 2 bad usage or input (one line on stderr),
+3 a needed service is unreachable.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+
+import structlog
+from eventsourcing.persistence import MapperDeserialisationError
+from eventsourcing.utils import TopicError
+
+from adapters import persistence
+from adapters.bootstrap import Ledger, bootstrap
+from adapters.logging import bind_correlation_id, configure_logging
+from adapters.settings import Settings, SettingsError
+from domain.errors import LedgerRuleBroken
+from services.cli import CheckFailed, CliContext, UsageError, build_parser
+from services.ledger import Clock, LedgerApplication
+from services.queries import LedgerQueries
+
+log = structlog.get_logger()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _run(list(sys.argv[1:] if argv is None else argv))
+    except KeyboardInterrupt:
+        print("inclusion-ledger: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader (e.g. `head`) went away: stop quietly, as Unix tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+
+
+def _run(argv: list[str]) -> int:
+    ledgers: list[Ledger] = []
+    try:
+        args = build_parser().parse_args(argv)
+        settings = Settings.from_env(database_url=getattr(args, "db", None))
+        configure_logging(settings)
+        bind_correlation_id()
+        store = persistence.parse_database_url(settings.database_url)
+
+        def open_ledger(clock: Clock | None) -> tuple[LedgerApplication, LedgerQueries]:
+            ledger = bootstrap(settings, clock=clock) if clock else bootstrap(settings)
+            ledgers.append(ledger)
+            return ledger.app, ledger.queries
+
+        ctx = CliContext(
+            open_ledger=open_ledger,
+            store_is_empty=lambda: _is_empty(store),
+            reset_store=lambda: persistence.reset(store),
+            store_label=store.label,
+        )
+        code: int = args.handler(args, ctx)
+        return code
+    except LedgerRuleBroken as e:
+        return _fail(2, e.message)
+    except (UsageError, SettingsError, persistence.NotALedgerDatabase) as e:
+        return _fail(2, str(e))
+    except (MapperDeserialisationError, TopicError) as e:
+        return _fail(2, f"The ledger holds an event this version cannot read: {e}")
+    except persistence.StoreUnreachable as e:
+        return _fail(3, str(e))
+    except CheckFailed as e:
+        return _fail(1, str(e))
+    finally:
+        for ledger in ledgers:
+            ledger.close()
+
+
+def _is_empty(store: persistence.Store) -> bool:
+    persistence.prepare(store)
+    return persistence.is_empty(store)
+
+
+def _fail(code: int, message: str) -> int:
+    print(f"inclusion-ledger: {message}", file=sys.stderr)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

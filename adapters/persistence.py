@@ -1,0 +1,207 @@
+"""Where the event store lives: the database URL turned into eventsourcing's settings,
+with clear errors for a database that is unreachable, corrupt or not a ledger."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+from uuid import UUID
+
+import msgspec
+import psycopg
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+APPLICATION_NAME = "InclusionLedger"
+POSTGRES_EVENTS_TABLE = "inclusionledger_events"
+
+
+class StoreUnreachable(RuntimeError):
+    """The database server named by the URL cannot be reached (exit 3)."""
+
+
+class NotALedgerDatabase(ValueError):
+    """The database exists but is corrupt or belongs to something else (exit 2)."""
+
+
+class Store(msgspec.Struct, frozen=True):
+    """A parsed database URL."""
+
+    kind: str  # "sqlite", "postgres" or "memory"
+    url: str
+    path: str = ""
+    host: str = ""
+    port: int = 5432
+    dbname: str = ""
+    user: str = ""
+    password: str = ""
+    schema: str = ""
+
+    @property
+    def label(self) -> str:
+        if self.kind == "sqlite":
+            return self.path
+        if self.kind == "postgres":
+            return f"postgresql://{self.host}:{self.port}/{self.dbname}"
+        return "memory"
+
+
+def parse_database_url(url: str) -> Store:
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        raw = url[len("sqlite://") :]
+        if not raw.startswith("/") or raw == "/":
+            raise NotALedgerDatabase(
+                f"{url!r} is not a SQLite URL: use sqlite:///relative/path.db or "
+                "sqlite:////absolute/path.db."
+            )
+        return Store(kind="sqlite", url=url, path=unquote(raw[1:]))
+    if parts.scheme in ("postgresql", "postgres"):
+        query = parse_qs(parts.query)
+        return Store(
+            kind="postgres",
+            url=url,
+            host=parts.hostname or "127.0.0.1",
+            port=parts.port or 5432,
+            dbname=unquote(parts.path.lstrip("/")) or "postgres",
+            user=unquote(parts.username or "") or os.environ.get("USER", "postgres"),
+            password=unquote(parts.password or ""),
+            schema=query.get("schema", [""])[0],
+        )
+    if parts.scheme == "memory":
+        return Store(kind="memory", url=url)
+    raise NotALedgerDatabase(
+        f"Unsupported database URL {url!r}: use sqlite:///path or postgresql://host/db."
+    )
+
+
+def eventsourcing_env(store: Store) -> dict[str, str]:
+    if store.kind == "sqlite":
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": store.path,
+            "SQLITE_LOCK_TIMEOUT": "10",
+        }
+    if store.kind == "postgres":
+        env = {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": store.dbname,
+            "POSTGRES_HOST": store.host,
+            "POSTGRES_PORT": str(store.port),
+            "POSTGRES_USER": store.user,
+            "POSTGRES_PASSWORD": store.password,
+            "POSTGRES_CONNECT_TIMEOUT": "5",
+        }
+        if store.schema:
+            env["POSTGRES_SCHEMA"] = store.schema
+        return env
+    return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+
+
+def prepare(store: Store) -> None:
+    """Check the database before eventsourcing touches it; create a SQLite folder."""
+    if store.kind == "sqlite":
+        _prepare_sqlite(Path(store.path))
+    elif store.kind == "postgres":
+        _check_postgres(store)
+
+
+def _prepare_sqlite(path: Path) -> None:
+    if path.is_dir():
+        raise NotALedgerDatabase(f"{path} is a directory, not a ledger database file.")
+    if not path.exists() or path.stat().st_size == 0:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return
+    with path.open("rb") as f:
+        if f.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
+            raise NotALedgerDatabase(f"{path} is not a SQLite database (corrupt or foreign file).")
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+            tables = {
+                r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            }
+    except sqlite3.DatabaseError as e:
+        raise NotALedgerDatabase(f"{path} cannot be read as a SQLite database: {e}.") from None
+    if tables and "stored_events" not in tables:
+        shown = ", ".join(sorted(tables)[:5])
+        raise NotALedgerDatabase(
+            f"{path} is a SQLite database of something else (tables: {shown}), not a ledger."
+        )
+
+
+def _connect(store: Store) -> psycopg.Connection[tuple[object, ...]]:
+    try:
+        return psycopg.connect(
+            host=store.host,
+            port=store.port,
+            dbname=store.dbname,
+            user=store.user,
+            password=store.password or None,
+            connect_timeout=5,
+        )
+    except psycopg.OperationalError as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise StoreUnreachable(f"PostgreSQL at {store.label} is unreachable: {first}") from None
+
+
+def _check_postgres(store: Store) -> None:
+    with _connect(store):
+        pass
+
+
+def is_empty(store: Store) -> bool:
+    if store.kind == "sqlite":
+        path = Path(store.path)
+        if not path.exists() or path.stat().st_size == 0:
+            return True
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+            tables = {
+                r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            }
+            if "stored_events" not in tables:
+                return not tables
+            return conn.execute("SELECT 1 FROM stored_events LIMIT 1").fetchone() is None
+    if store.kind == "postgres":
+        with _connect(store) as conn:
+            exists = conn.execute("SELECT to_regclass(%s)", (_pg_table(store),)).fetchone()
+            if not exists or exists[0] is None:
+                return True
+            row = conn.execute(f"SELECT 1 FROM {_pg_table(store)} LIMIT 1").fetchone()
+            return row is None
+    return True
+
+
+def reset(store: Store) -> None:
+    """Empty the ledger (the demo's --force). SQLite: remove the file."""
+    if store.kind == "sqlite":
+        path = Path(store.path)
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    elif store.kind == "postgres":
+        with _connect(store) as conn:
+            conn.execute(f"DROP TABLE IF EXISTS {_pg_table(store)}")
+
+
+def positions_of(store: Store, aggregate_id: UUID) -> dict[int, int]:
+    """Log positions of one aggregate's events, by version, straight from the index."""
+    if store.kind == "sqlite":
+        with sqlite3.connect(f"file:{store.path}?mode=ro", uri=True) as conn:
+            rows = conn.execute(
+                "SELECT originator_version, rowid FROM stored_events WHERE originator_id = ?",
+                (aggregate_id.hex,),
+            ).fetchall()
+        return {int(v): int(p) for v, p in rows}
+    if store.kind == "postgres":
+        with _connect(store) as conn:
+            rows2 = conn.execute(
+                f"SELECT originator_version, notification_id FROM {_pg_table(store)} "
+                "WHERE originator_id = %s",
+                (aggregate_id,),
+            ).fetchall()
+        return {int(str(v)): int(str(p)) for v, p in rows2}
+    return {}
+
+
+def _pg_table(store: Store) -> str:
+    return f"{store.schema}.{POSTGRES_EVENTS_TABLE}" if store.schema else POSTGRES_EVENTS_TABLE

@@ -1,0 +1,51 @@
+"""Typed settings, read once from the environment (prefix LEDGER_); CLI flags override."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from typing import Literal
+
+import msgspec
+
+DEFAULT_DATABASE_URL = "sqlite:///./ledger-data/ledger.db"
+
+LogFormat = Literal["json", "console"]
+
+
+class SettingsError(ValueError):
+    """A setting has a value the ledger cannot use."""
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    database_url: str = DEFAULT_DATABASE_URL
+    nats_url: str | None = None
+    master_key: str | None = None
+    master_key_file: str | None = None
+    signing_key_file: str | None = None
+    log_format: LogFormat = "json"
+    log_level: str = "info"
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, **overrides: str | None
+    ) -> Settings:
+        env = os.environ if environ is None else environ
+        log_format = env.get("LEDGER_LOG_FORMAT") or ("console" if sys.stderr.isatty() else "json")
+        if log_format not in ("json", "console"):
+            raise SettingsError(f"LEDGER_LOG_FORMAT must be json or console, not {log_format!r}.")
+        values: dict[str, str | None] = {
+            "database_url": env.get("LEDGER_DATABASE_URL") or DEFAULT_DATABASE_URL,
+            "nats_url": env.get("LEDGER_NATS_URL") or None,
+            "master_key": env.get("LEDGER_MASTER_KEY") or None,
+            "master_key_file": env.get("LEDGER_MASTER_KEY_FILE") or None,
+            "signing_key_file": env.get("LEDGER_SIGNING_KEY_FILE") or None,
+            "log_format": log_format,
+            "log_level": (env.get("LEDGER_LOG_LEVEL") or "info").lower(),
+        }
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        try:
+            return msgspec.convert(values, cls)
+        except msgspec.ValidationError as e:
+            raise SettingsError(f"Invalid setting: {e}") from None
