@@ -9,13 +9,14 @@ from typing import Any, TypeVar, assert_never
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import IntegrityError, Mapper
 
 from domain.action import Action
 from domain.base import LedgerAggregate
 from domain.contribution import Contribution
 from domain.decision import Decision, DecisionStatus
-from domain.errors import Conflict, NotFound
+from domain.errors import Conflict, LedgerRuleBroken, NotFound
 from domain.meeting import Meeting
 from domain.partnership import Partnership
 from domain.plan import InclusionPlan, SectionText
@@ -37,6 +38,14 @@ _KIND_NAMES: dict[type[LedgerAggregate], str] = {
 }
 
 
+class _Batch:
+    """The aggregates and pending events of one `handle_all` call."""
+
+    def __init__(self) -> None:
+        self.aggregates: dict[UUID, object] = {}
+        self.events: list[DomainEventProtocol[UUID]] = []
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -55,6 +64,7 @@ class LedgerApplication(Application[UUID]):
         self._mapper_factory = mapper_factory
         self.clock = clock
         self.new_id = new_id
+        self._batch: _Batch | None = None
         super().__init__(env)
 
     def construct_mapper(self) -> Mapper[UUID]:
@@ -63,19 +73,41 @@ class LedgerApplication(Application[UUID]):
     # Loading and saving, with the store's errors turned into the domain's.
 
     def load(self, kind: type[A], aggregate_id: UUID) -> A:
-        try:
-            aggregate: object = self.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            raise NotFound(f"No {_KIND_NAMES[kind]} with id {aggregate_id}.") from None
+        aggregate: object
+        if self._batch is not None and aggregate_id in self._batch.aggregates:
+            aggregate = self._batch.aggregates[aggregate_id]
+        else:
+            try:
+                aggregate = self.repository.get(aggregate_id)
+            except AggregateNotFoundError:
+                raise NotFound(f"No {_KIND_NAMES[kind]} with id {aggregate_id}.") from None
         if not isinstance(aggregate, kind):
             raise NotFound(f"{aggregate_id} is not a {_KIND_NAMES[kind]}.")
+        if self._batch is not None:
+            self._batch.aggregates[aggregate_id] = aggregate
         return aggregate
 
     def save_all(self, *aggregates: LedgerAggregate) -> None:
+        """Save now, or, inside `handle_all`, keep the events for the batch's one save."""
+        if self._batch is not None:
+            for aggregate in aggregates:
+                self._batch.aggregates[aggregate.id] = aggregate
+                self._batch.events.extend(aggregate.collect_events())
+            return
+        self._store(aggregates)
+
+    def _store(self, items: Sequence[LedgerAggregate | DomainEventProtocol[UUID]]) -> None:
         try:
-            self.save(*aggregates)
+            self.save(*items)
         except IntegrityError:
-            ids = ", ".join(str(a.id) for a in aggregates)
+            ids = ", ".join(
+                sorted(
+                    {
+                        str(i.id if isinstance(i, LedgerAggregate) else i.originator_id)
+                        for i in items
+                    }
+                )
+            )
             raise Conflict(
                 f"{ids} changed while this command ran; nothing was saved, try again."
             ) from None
@@ -159,7 +191,27 @@ class LedgerApplication(Application[UUID]):
                 assert_never(command)
 
     def handle_all(self, commands: Sequence[c.AnyCommand]) -> list[UUID]:
-        return [self.handle(command) for command in commands]
+        """Execute commands as one unit of work: each aggregate is loaded once and
+        every event is stored in one transaction, in command order. If any command
+        is refused, nothing is stored and the error says which command it was."""
+        if self._batch is not None:
+            raise RuntimeError("handle_all cannot be nested")
+        self._batch = _Batch()
+        try:
+            results = []
+            for number, command in enumerate(commands, start=1):
+                try:
+                    results.append(self.handle(command))
+                except LedgerRuleBroken as e:
+                    raise type(e)(
+                        f"Command {number} of {len(commands)} ({type(command).__name__}) was "
+                        f"refused, so none was stored: {e.message}"
+                    ) from e
+            if self._batch.events:
+                self._store(self._batch.events)
+            return results
+        finally:
+            self._batch = None
 
     # Partnership
 
