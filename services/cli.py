@@ -15,12 +15,15 @@ from typing import Any, TextIO
 from uuid import UUID
 
 import msgspec
+import structlog
 
 from services import views as v
 from services.commands import AnyCommand
 from services.demo import ScenarioClock, write_northmoor
 from services.ledger import Clock, LedgerApplication
 from services.queries import LedgerQueries
+
+log = structlog.get_logger()
 
 
 class UsageError(ValueError):
@@ -148,6 +151,7 @@ def cmd_demo(args: argparse.Namespace, ctx: CliContext) -> int:
     clock = ScenarioClock(datetime(2025, 9, 1, tzinfo=UTC))
     app, queries = ctx.open_ledger(clock)
     ids = write_northmoor(app, clock)
+    log.info("demo.written", store=ctx.store_label, events=app.recorder.max_notification_id())
     plan = queries.plan(ids.plan)
     provenance = [queries.decision(entry.id) for entry in queries.decisions(ids.partnership)]
     if args.json:
@@ -254,6 +258,7 @@ def cmd_command(args: argparse.Namespace, ctx: CliContext) -> int:
         raise UsageError(f"The command is not JSON: {e}.") from None
     app, _ = ctx.open_ledger(None)
     aggregate_id = app.handle(command)
+    log.info("command.stored", command=type(command).__name__, aggregate_id=str(aggregate_id))
     result = {"command": type(command).__name__, "aggregate_id": aggregate_id}
     if args.json:
         emit_json(ctx.out, result)
