@@ -4,6 +4,7 @@ with clear errors for a database that is unreachable, corrupt or not a ledger.""
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -13,6 +14,7 @@ import msgspec
 import psycopg
 
 SQLITE_HEADER = b"SQLite format 3\x00"
+SCHEMA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 APPLICATION_NAME = "InclusionLedger"
 POSTGRES_EVENTS_TABLE = "inclusionledger_events"
 
@@ -48,6 +50,15 @@ class Store(msgspec.Struct, frozen=True):
 
 
 def parse_database_url(url: str) -> Store:
+    try:
+        return _parse_database_url(url)
+    except ValueError as e:
+        if isinstance(e, NotALedgerDatabase):
+            raise
+        raise NotALedgerDatabase(f"{url!r} is not a valid database URL: {e}.") from None
+
+
+def _parse_database_url(url: str) -> Store:
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
         raw = url[len("sqlite://") :]
@@ -59,6 +70,11 @@ def parse_database_url(url: str) -> Store:
         return Store(kind="sqlite", url=url, path=unquote(raw[1:]))
     if parts.scheme in ("postgresql", "postgres"):
         query = parse_qs(parts.query)
+        schema = query.get("schema", [""])[0]
+        if schema and not SCHEMA_NAME.fullmatch(schema):
+            raise NotALedgerDatabase(
+                f"Schema {schema!r} in {url!r} is not a plain name (letters, digits, _)."
+            )
         return Store(
             kind="postgres",
             url=url,
@@ -67,7 +83,7 @@ def parse_database_url(url: str) -> Store:
             dbname=unquote(parts.path.lstrip("/")) or "postgres",
             user=unquote(parts.username or "") or os.environ.get("USER", "postgres"),
             password=unquote(parts.password or ""),
-            schema=query.get("schema", [""])[0],
+            schema=schema,
         )
     if parts.scheme == "memory":
         return Store(kind="memory", url=url)

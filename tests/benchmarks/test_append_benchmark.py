@@ -1,0 +1,106 @@
+"""The append benchmark keeps working: run in-process at a tiny size, its JSON has the
+documented shape and every rate is a positive number. Timings are not asserted."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import pytest
+
+from tests.benchmarks import append
+
+pytestmark = pytest.mark.benchmark
+
+TINY = ["--events", "40", "--repeat", "2", "--batch", "4"]
+
+
+def run_benchmark(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, Any]]:
+    exit_code = append.main([*TINY, *args])
+    out = capsys.readouterr().out
+    report: dict[str, Any] = json.loads(out)
+    return exit_code, report
+
+
+def is_positive_number(value: object) -> bool:
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and value > 0
+    )
+
+
+def assert_measured(report: dict[str, Any], backend: str) -> None:
+    assert report["benchmark"] == "append"
+    environment = report["environment"]
+    assert environment["eventsourcing"] == "9.5.6"
+    assert environment["python"]
+    parameters = report["parameters"]
+    assert parameters["events_per_path"] == 40
+    assert parameters["repeat"] == 2
+    assert parameters["paths"] == list(append.PATHS)
+    assert parameters["backends"] == [backend]
+
+    result = report["backends"][backend]
+    assert result["status"] == "ok"
+    assert set(result["paths"]) == set(append.PATHS)
+    for path, figures in result["paths"].items():
+        assert figures["events"] == 40, path
+        for key in ("events_per_s", "ratio_to_stock", "seconds", "cpu_seconds"):
+            assert is_positive_number(figures[key]), (path, key, figures[key])
+        for key in ("events_per_s", "ratio_to_stock"):
+            runs = figures["runs"][key]
+            assert len(runs) == 2, (path, key)
+            assert all(is_positive_number(v) for v in runs), (path, key, runs)
+    assert result["paths"]["stock"]["ratio_to_stock"] == 1.0
+
+
+def test_sqlite(capsys: pytest.CaptureFixture[str]) -> None:
+    exit_code, report = run_benchmark(capsys, "--backends", "sqlite")
+
+    assert exit_code == 0
+    assert_measured(report, "sqlite")
+
+
+@pytest.mark.postgres
+def test_postgres(postgres_server: str, capsys: pytest.CaptureFixture[str]) -> None:
+    exit_code, report = run_benchmark(
+        capsys, "--backends", "postgres", "--postgres-url", postgres_server
+    )
+
+    assert exit_code == 0
+    assert_measured(report, "postgres")
+    assert report["environment"]["postgres_server"]
+
+
+UNREACHABLE = "postgresql://postgres@127.0.0.1:1/test"
+
+
+def test_unreachable_postgres_is_skipped_with_the_reason(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("CI", raising=False)
+
+    exit_code, report = run_benchmark(
+        capsys, "--backends", "postgres", "--postgres-url", UNREACHABLE
+    )
+
+    assert exit_code == 0
+    skipped = report["backends"]["postgres"]
+    assert skipped["status"] == "skipped"
+    assert "not available" in skipped["reason"]
+
+
+def test_unreachable_postgres_fails_in_ci(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("CI", "true")
+
+    exit_code, report = run_benchmark(
+        capsys, "--backends", "postgres", "--postgres-url", UNREACHABLE
+    )
+
+    assert exit_code != 0
+    assert report["backends"]["postgres"]["status"] == "failed"
