@@ -171,6 +171,8 @@ class DecisionTaken(LedgerEvent):
     excluded_votes: tuple[str, ...]
     dissent: tuple[Dissent, ...]
     coproduced: bool
+    absent_votes: tuple[str, ...] = ()
+    """Votes of members not present at the meeting: recorded, not counted."""
 
     def apply(self, aggregate: Decision) -> None:
         aggregate.status = DecisionStatus.TAKEN
@@ -369,9 +371,21 @@ class Decision(LedgerAggregate):
             raise QuorumNotMet(
                 f"{self.reference} cannot be taken: quorum not met ({quorum.shortfall()})."
             )
-        eligible = [v for v in self.votes.values() if v.member_id not in interested]
+        attending = set(present)
+        eligible = [
+            v
+            for v in self.votes.values()
+            if v.member_id not in interested and v.member_id in attending
+        ]
         excluded = tuple(
             sorted(v.member_id for v in self.votes.values() if v.member_id in interested)
+        )
+        absent = tuple(
+            sorted(
+                v.member_id
+                for v in self.votes.values()
+                if v.member_id not in interested and v.member_id not in attending
+            )
         )
         tally = Tally(
             for_=sum(v.stance is Stance.FOR for v in eligible),
@@ -415,6 +429,7 @@ class Decision(LedgerAggregate):
             tally=tally,
             excluded_votes=excluded,
             dissent=dissent,
+            absent_votes=absent,
             coproduced=coproduced,
             actor=actor,
             timestamp=at,

@@ -178,6 +178,12 @@ class Partnership(LedgerAggregate):
             raise InvalidTermsOfReference(
                 f"A quorum of {quorum} cannot be met by {len(voting)} active voting members."
             )
+        if forum_required and not any(
+            m.active and m.sector is Sector.PARENT_CARER_FORUM for m in self.members.values()
+        ):
+            raise InvalidTermsOfReference(
+                "Terms that require the parent carer forum need an active forum member first."
+            )
         version = 1 if self.terms is None else self.terms.version + 1
         terms = TermsOfReference(
             version=version, quorum=quorum, forum_required=forum_required, description=description

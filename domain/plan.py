@@ -20,8 +20,6 @@ from domain.errors import (
 from domain.plan_template import PlanTemplate
 from domain.values import Actor, Channel, QAOutcome
 
-CONSULTATION_STAGE = "consultation"
-
 
 class SectionText(msgspec.Struct, frozen=True):
     key: str
@@ -87,6 +85,7 @@ class ConsultationOpened(LedgerEvent):
 
     def apply(self, aggregate: InclusionPlan) -> None:
         aggregate.stage = self.stage
+        aggregate.consultation_open = True
 
 
 class ConsultationClosed(LedgerEvent):
@@ -98,6 +97,7 @@ class ConsultationClosed(LedgerEvent):
 
     def apply(self, aggregate: InclusionPlan) -> None:
         aggregate.stage = self.stage
+        aggregate.consultation_open = False
 
 
 class ContributionReceived(LedgerEvent):
@@ -191,6 +191,7 @@ class InclusionPlan(LedgerAggregate):
         self.contribution_ids: list[UUID] = []
         self.submitted_versions: dict[int, str] = {}
         self.qa_approved = False
+        self.consultation_open = False
         self.local_offer_url = ""
 
     @classmethod
@@ -314,7 +315,7 @@ class InclusionPlan(LedgerAggregate):
         )
 
     def submit_for_qa(self, *, awaiting_triage: int, actor: Actor, at: datetime) -> None:
-        if self.stage == CONSULTATION_STAGE:
+        if self.consultation_open:
             raise ConsultationOpen(f"{self.title} cannot be submitted while consultation is open.")
         stage = self.plan_template.next_stage(self.stage, "submit_for_qa")
         if awaiting_triage:

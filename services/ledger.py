@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any, TypeVar, assert_never
+from typing import Any, ClassVar, TypeVar, assert_never
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -52,6 +52,13 @@ def utc_now() -> datetime:
 
 class LedgerApplication(Application[UUID]):
     name = "InclusionLedger"
+    # Commands load the same few aggregates (a partnership, a meeting) again and
+    # again: keep them, and fast-forward from the store on each load so a cached
+    # copy is never stale.
+    env: ClassVar[dict[str, str]] = {
+        "AGGREGATE_CACHE_MAXSIZE": "5000",
+        "AGGREGATE_CACHE_FASTFORWARD": "y",
+    }
 
     def __init__(
         self,

@@ -215,6 +215,14 @@ class LedgerQueries:
                 )
             elif isinstance(e, DecisionTaken):
                 status = "taken"
+                votes = [
+                    msgspec.structs.replace(
+                        vote, excluded=True, exclusion_reason="not present at the meeting"
+                    )
+                    if vote.member.member_id in e.absent_votes
+                    else vote
+                    for vote in votes
+                ]
                 taken = self._taken(e, members, votes)
             elif isinstance(e, DecisionDeferred):
                 status = "deferred"

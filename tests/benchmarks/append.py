@@ -7,11 +7,13 @@ Run:
 
 Prints one JSON document on stdout (progress goes to stderr). For each backend
 (a SQLite file in a temporary folder; PostgreSQL in a fresh schema, dropped
-afterwards) four paths append the same workload, a decision of four events:
+afterwards) five paths append the same workload, a decision of four events:
 
 - ``stock``: eventsourcing's own ``Application`` with its default JSON
   transcoder and a decorator-style aggregate (proposed, two contributions
   linked, taken), one ``save()`` per aggregate: the baseline of PERFORMANCE.md.
+- ``stock_save_per_event``: the same, saved after every event: stock in the
+  transaction shape of a command path that stores one event per command.
 - ``ledger_commands``: ``LedgerApplication.handle`` with ProposeDecision,
   LinkContribution, RecordVote and TakeDecision, one command at a time.
 - ``ledger_batched``: the same commands, ``--batch`` decisions' worth per
@@ -48,6 +50,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -84,7 +87,13 @@ DEFAULT_REPEAT = 3
 DEFAULT_BATCH = 50
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 BACKENDS = ("sqlite", "postgres", "memory")
-PATHS = ("stock", "ledger_commands", "ledger_batched", "ledger_domain_batched")
+PATHS = (
+    "stock",
+    "stock_save_per_event",
+    "ledger_commands",
+    "ledger_batched",
+    "ledger_domain_batched",
+)
 
 FIXED_NOW = datetime(2026, 1, 14, 16, 0, tzinfo=UTC)
 
@@ -246,7 +255,7 @@ class StockApplication(Application[UUID]):
     name = "StockDecisions"
 
 
-def run_stock(url: str, options: Options) -> Measurement:
+def run_stock(url: str, options: Options, *, save_each_event: bool = False) -> Measurement:
     app = StockApplication(persistence.eventsourcing_env(persistence.parse_database_url(url)))
     try:
         partnership_id, meeting_id = uuid4(), uuid4()
@@ -261,12 +270,18 @@ def run_stock(url: str, options: Options) -> Measurement:
                     text=DECISION_TEXT,
                     proposer_id=CHAIR_ID,
                 )
+                if save_each_event:
+                    app.save(decision)
                 decision.link_contribution(
                     pool[i % CONTRIBUTION_POOL], "informed", "Evidence of waiting times."
                 )
+                if save_each_event:
+                    app.save(decision)
                 decision.link_contribution(
                     pool[(i + 1) % CONTRIBUTION_POOL], "amended", "Asks for post-16 settings."
                 )
+                if save_each_event:
+                    app.save(decision)
                 decision.take("approved", RATIONALE, meeting_id)
                 app.save(decision)
 
@@ -510,6 +525,7 @@ def run_ledger_domain_batched(url: str, options: Options) -> Measurement:
 
 RUNNERS: dict[str, Callable[[str, Options], Measurement]] = {
     "stock": run_stock,
+    "stock_save_per_event": partial(run_stock, save_each_event=True),
     "ledger_commands": run_ledger_commands,
     "ledger_batched": run_ledger_batched,
     "ledger_domain_batched": run_ledger_domain_batched,
