@@ -13,8 +13,12 @@ from eventsourcing.persistence import OperationalError
 from adapters import persistence
 from adapters.codec import MsgspecMapper
 from adapters.settings import Settings
+from adapters.views import PostgresLedgerViews, SQLiteLedgerViews
+from projections.store import LedgerViewStore, MemoryViewStore
 from services.ledger import LedgerApplication, utc_now
+from services.projector import Projector
 from services.queries import LedgerQueries
+from services.read_models import ViewQueries
 
 
 class Ledger(msgspec.Struct, frozen=True, kw_only=True):
@@ -23,10 +27,22 @@ class Ledger(msgspec.Struct, frozen=True, kw_only=True):
     settings: Settings
     store: persistence.Store
     app: LedgerApplication
-    queries: LedgerQueries
+    views: LedgerViewStore
+    projector: Projector
+    queries: ViewQueries
+    log: LedgerQueries
 
     def close(self) -> None:
+        self.views.close()
         self.app.close()
+
+
+def view_store(store: persistence.Store) -> LedgerViewStore:
+    if store.kind == "sqlite":
+        return SQLiteLedgerViews(store.path)
+    if store.kind == "postgres":
+        return PostgresLedgerViews(store)
+    return MemoryViewStore()
 
 
 def bootstrap(
@@ -34,7 +50,10 @@ def bootstrap(
     *,
     clock: Callable[[], datetime] = utc_now,
     new_id: Callable[[], UUID] = uuid4,
+    in_process: bool = True,
 ) -> Ledger:
+    """`in_process`: queries first bring the read models up to date themselves (the CLI);
+    off for servers whose read models a separate projector keeps current."""
     store = persistence.parse_database_url(settings.database_url)
     persistence.prepare(store)
     try:
@@ -47,4 +66,17 @@ def bootstrap(
     except OperationalError as e:
         raise persistence.StoreUnreachable(f"The event store at {store.label} failed: {e}") from e
     positions = None if store.kind == "memory" else partial(persistence.positions_of, store)
-    return Ledger(settings=settings, store=store, app=app, queries=LedgerQueries(app, positions))
+    log = LedgerQueries(app, positions)
+    views = view_store(store)
+    projector = Projector(app, views, clock=utc_now)
+    return Ledger(
+        settings=settings,
+        store=store,
+        app=app,
+        views=views,
+        projector=projector,
+        queries=ViewQueries(
+            app, views, log.positions_of, log, refresh=projector.catch_up if in_process else None
+        ),
+        log=log,
+    )

@@ -8,20 +8,22 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import structlog
 from eventsourcing.persistence import MapperDeserialisationError
+from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.utils import TopicError
 
 from adapters import persistence
 from adapters.bootstrap import Ledger, bootstrap
 from adapters.logging import bind_correlation_id, configure_logging
 from adapters.settings import Settings, SettingsError
+from adapters.wakeup import PostgresWakeup, polling
 from domain.errors import LedgerRuleBroken
 from services.cli import CheckFailed, CliContext, UsageError, build_parser
-from services.ledger import Clock, LedgerApplication
-from services.queries import LedgerQueries
+from services.ledger import Clock
+from services.projector import ViewsOutdated
 
 log = structlog.get_logger()
 
@@ -47,16 +49,31 @@ def _run(argv: list[str]) -> int:
         bind_correlation_id()
         store = persistence.parse_database_url(settings.database_url)
 
-        def open_ledger(clock: Clock | None) -> tuple[LedgerApplication, LedgerQueries]:
+        wakeups: list[PostgresWakeup] = []
+
+        def open_ledger(clock: Clock | None) -> Ledger:
             ledger = bootstrap(settings, clock=clock) if clock else bootstrap(settings)
             ledgers.append(ledger)
-            return ledger.app, ledger.queries
+            return ledger
+
+        def waiter(poll: float) -> Callable[[], None]:
+            recorder = ledgers[-1].app.recorder
+            if isinstance(recorder, PostgresApplicationRecorder):
+                wakeups.append(PostgresWakeup(store, recorder.channel_name, poll))
+                return wakeups[-1]
+            return polling(poll)
+
+        def close_waiter() -> None:
+            for wakeup in wakeups:
+                wakeup.close()
 
         ctx = CliContext(
             open_ledger=open_ledger,
             store_is_empty=lambda: _is_empty(store),
             reset_store=lambda: persistence.reset(store),
             store_label=store.label,
+            waiter=waiter,
+            close_waiter=close_waiter,
         )
         code: int = args.handler(args, ctx)
         return code
@@ -70,6 +87,8 @@ def _run(argv: list[str]) -> int:
         return _fail(3, str(e))
     except CheckFailed as e:
         return _fail(1, str(e))
+    except ViewsOutdated as e:
+        return _fail(2, str(e))
     finally:
         for ledger in ledgers:
             ledger.close()

@@ -8,20 +8,26 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 from uuid import UUID
 
 import msgspec
 import structlog
 
+from projections.documents import MODELS
+from projections.ledger_views import SCHEMA_VERSION
+from projections.store import LedgerViewStore
 from services import views as v
 from services.commands import AnyCommand
 from services.demo import ScenarioClock, write_northmoor
 from services.ledger import Clock, LedgerApplication
-from services.queries import LedgerQueries
+from services.progress import ProgressBar
+from services.projector import Projector, rebuild
+from services.read_models import ViewQueries
 
 log = structlog.get_logger()
 
@@ -34,7 +40,23 @@ class CheckFailed(RuntimeError):
     """A check ran and failed (exit 1)."""
 
 
-OpenLedger = Callable[[Clock | None], tuple[LedgerApplication, LedgerQueries]]
+class Session(Protocol):
+    """What the composition root hands a handler: the ledger and its read side."""
+
+    @property
+    def app(self) -> LedgerApplication: ...
+
+    @property
+    def views(self) -> LedgerViewStore: ...
+
+    @property
+    def projector(self) -> Projector: ...
+
+    @property
+    def queries(self) -> ViewQueries: ...
+
+
+OpenLedger = Callable[[Clock | None], Session]
 
 
 @dataclass
@@ -43,6 +65,8 @@ class CliContext:
     store_is_empty: Callable[[], bool]
     reset_store: Callable[[], None]
     store_label: str
+    waiter: Callable[[float], Callable[[], None]] = lambda poll: lambda: time.sleep(poll)
+    close_waiter: Callable[[], None] = lambda: None
     out: TextIO = field(default_factory=lambda: sys.stdout)
 
 
@@ -68,6 +92,13 @@ def non_negative(value: str) -> int:
         raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
     if number < 0:
         raise argparse.ArgumentTypeError(f"{value} is negative")
+    return number
+
+
+def positive(value: str) -> int:
+    number = non_negative(value)
+    if number == 0:
+        raise argparse.ArgumentTypeError("must be at least 1")
     return number
 
 
@@ -103,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     show = plan.add_parser("show", parents=[common, as_json], help="one plan")
     show.add_argument("plan_id", type=uuid_arg, metavar="PLAN_ID")
-    show.add_argument("--as-of", type=datetime_arg, metavar="ISO8601")
+    _add_time_travel(show)
     show.set_defaults(handler=cmd_plan_show)
 
     decision = sub.add_parser("decision", help="decisions").add_subparsers(
@@ -111,7 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     dshow = decision.add_parser("show", parents=[common, as_json], help="who shaped one decision")
     dshow.add_argument("decision_id", type=uuid_arg, metavar="DECISION_ID")
-    dshow.add_argument("--as-of", type=datetime_arg, metavar="ISO8601")
+    _add_time_travel(dshow)
     dshow.set_defaults(handler=cmd_decision_show)
 
     ds = sub.add_parser("decisions", parents=[common, as_json], help="decision register")
@@ -127,6 +158,37 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--limit", type=non_negative, default=100, metavar="N")
     ev.set_defaults(handler=cmd_events)
 
+    projections = sub.add_parser("projections", help="the read models").add_subparsers(
+        dest="projections_command", required=True, parser_class=_Parser
+    )
+    rb = projections.add_parser(
+        "rebuild",
+        parents=[common, as_json],
+        help="rebuild every read model from the log into fresh tables, then swap them in",
+    )
+    _add_time_travel(rb)
+    rb.add_argument("--batch-size", type=positive, default=1000, metavar="N")
+    rb.set_defaults(handler=cmd_projections_rebuild)
+    st = projections.add_parser(
+        "status", parents=[common, as_json], help="each read model's position against the log"
+    )
+    st.set_defaults(handler=cmd_projections_status)
+    pr = projections.add_parser(
+        "run",
+        parents=[common],
+        help="keep the read models current: follow the log until stopped (Ctrl-C)",
+    )
+    pr.add_argument("--batch-size", type=positive, default=1000, metavar="N")
+    pr.add_argument(
+        "--poll",
+        type=float,
+        default=1.0,
+        metavar="SECONDS",
+        help="how often to look for new events when not woken (default 1)",
+    )
+    pr.add_argument("--once", action="store_true", help="catch up once and exit")
+    pr.set_defaults(handler=cmd_projections_run)
+
     run = sub.add_parser(
         "command",
         parents=[common, as_json],
@@ -135,6 +197,22 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("payload", metavar="JSON", help="the command as JSON, or - for stdin")
     run.set_defaults(handler=cmd_command)
     return parser
+
+
+def _add_time_travel(parser: argparse.ArgumentParser) -> None:
+    when = parser.add_mutually_exclusive_group()
+    when.add_argument(
+        "--as-of",
+        type=datetime_arg,
+        metavar="ISO8601",
+        help="as it stood at this date or time (UTC unless given)",
+    )
+    when.add_argument(
+        "--at-position",
+        type=positive,
+        metavar="N",
+        help="as it stood when the log ended at position N",
+    )
 
 
 # Handlers
@@ -149,7 +227,8 @@ def cmd_demo(args: argparse.Namespace, ctx: CliContext) -> int:
             )
         ctx.reset_store()
     clock = ScenarioClock(datetime(2025, 9, 1, tzinfo=UTC))
-    app, queries = ctx.open_ledger(clock)
+    session = ctx.open_ledger(clock)
+    app, queries = session.app, session.queries
     ids = write_northmoor(app, clock)
     log.info("demo.written", store=ctx.store_label, events=app.recorder.max_notification_id())
     plan = queries.plan(ids.plan)
@@ -165,8 +244,7 @@ def cmd_demo(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def cmd_partnerships(args: argparse.Namespace, ctx: CliContext) -> int:
-    _, queries = ctx.open_ledger(None)
-    found = queries.partnerships()
+    found = ctx.open_ledger(None).queries.partnerships()
     if args.json:
         emit_json(ctx.out, found)
     else:
@@ -178,8 +256,9 @@ def cmd_partnerships(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def cmd_plan_show(args: argparse.Namespace, ctx: CliContext) -> int:
-    _, queries = ctx.open_ledger(None)
-    plan = queries.plan(args.plan_id, as_of=args.as_of)
+    plan = ctx.open_ledger(None).queries.plan(
+        args.plan_id, as_of=args.as_of, at_position=args.at_position
+    )
     if args.json:
         emit_json(ctx.out, plan)
     else:
@@ -188,8 +267,9 @@ def cmd_plan_show(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def cmd_decision_show(args: argparse.Namespace, ctx: CliContext) -> int:
-    _, queries = ctx.open_ledger(None)
-    provenance = queries.decision(args.decision_id, as_of=args.as_of)
+    provenance = ctx.open_ledger(None).queries.decision(
+        args.decision_id, as_of=args.as_of, at_position=args.at_position
+    )
     if args.json:
         emit_json(ctx.out, provenance)
     else:
@@ -198,8 +278,7 @@ def cmd_decision_show(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def cmd_decisions(args: argparse.Namespace, ctx: CliContext) -> int:
-    _, queries = ctx.open_ledger(None)
-    entries = queries.decisions(args.partnership)
+    entries = ctx.open_ledger(None).queries.decisions(args.partnership)
     if args.json:
         emit_json(ctx.out, entries)
     else:
@@ -216,8 +295,7 @@ def cmd_decisions(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def cmd_history(args: argparse.Namespace, ctx: CliContext) -> int:
-    _, queries = ctx.open_ledger(None)
-    entries = queries.history(args.aggregate_id)
+    entries = ctx.open_ledger(None).queries.history(args.aggregate_id)
     if args.json:
         emit_json(ctx.out, entries)
     else:
@@ -231,8 +309,7 @@ def cmd_history(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def cmd_events(args: argparse.Namespace, ctx: CliContext) -> int:
-    _, queries = ctx.open_ledger(None)
-    entries = queries.events(after=args.after, limit=args.limit)
+    entries = ctx.open_ledger(None).queries.events(after=args.after, limit=args.limit)
     if args.json:
         emit_json(ctx.out, entries)
     else:
@@ -256,7 +333,7 @@ def cmd_command(args: argparse.Namespace, ctx: CliContext) -> int:
         raise UsageError(f"The command is not valid: {e}.") from None
     except msgspec.DecodeError as e:
         raise UsageError(f"The command is not JSON: {e}.") from None
-    app, _ = ctx.open_ledger(None)
+    app = ctx.open_ledger(None).app
     aggregate_id = app.handle(command)
     log.info("command.stored", command=type(command).__name__, aggregate_id=str(aggregate_id))
     result = {"command": type(command).__name__, "aggregate_id": aggregate_id}
@@ -265,6 +342,119 @@ def cmd_command(args: argparse.Namespace, ctx: CliContext) -> int:
     else:
         print(f"{type(command).__name__}: done ({aggregate_id}).", file=ctx.out)
     return 0
+
+
+def cmd_projections_rebuild(args: argparse.Namespace, ctx: CliContext) -> int:
+    session = ctx.open_ledger(None)
+    until = args.at_position
+    if args.as_of is not None:
+        until = log_position_at(session.app, args.as_of)
+    bar = ProgressBar("projections.rebuild")
+    result = rebuild(
+        session.app, session.views, until=until, progress=bar, batch_size=args.batch_size
+    )
+    rate = bar.finish()
+    summary = {
+        "position": result.position,
+        "applied": result.applied,
+        "skipped": result.skipped,
+        "events_per_s": round(rate),
+        "models": session.views.counts(),
+    }
+    log.info("projections.rebuilt", **summary)
+    if args.json:
+        emit_json(ctx.out, summary)
+    else:
+        print(
+            f"Rebuilt the read models to position {result.position}: {result.applied:,} "
+            f"events ({result.skipped} skipped) at {rate:,.0f} events/s.",
+            file=ctx.out,
+        )
+    return 0
+
+
+class ModelStatus(msgspec.Struct, frozen=True, kw_only=True):
+    model: str
+    documents: int
+    position: int
+    head: int
+    behind: int
+    schema_version: int | None
+    skipped: int
+    updated_at: datetime | None
+
+
+def cmd_projections_status(args: argparse.Namespace, ctx: CliContext) -> int:
+    session = ctx.open_ledger(None)
+    head = session.projector.head()
+    status = session.views.status()
+    counts = session.views.counts()
+    rows = [
+        ModelStatus(
+            model=model,
+            documents=counts.get(model, 0),
+            position=status.position if status else 0,
+            head=head,
+            behind=head - (status.position if status else 0),
+            schema_version=status.schema_version if status else None,
+            skipped=status.skipped if status else 0,
+            updated_at=status.updated_at if status else None,
+        )
+        for model in MODELS
+    ]
+    if args.json:
+        emit_json(ctx.out, rows)
+    else:
+        for r in rows:
+            print(
+                f"{r.model:13} {r.documents:>8,} documents  position {r.position:,} of "
+                f"{r.head:,} ({r.behind:,} behind)",
+                file=ctx.out,
+            )
+        if status and status.schema_version != SCHEMA_VERSION:
+            print(
+                f"The read models are schema version {status.schema_version}; this release "
+                f"needs {SCHEMA_VERSION}: run `inclusion-ledger projections rebuild`.",
+                file=ctx.out,
+            )
+    return 0
+
+
+def cmd_projections_run(args: argparse.Namespace, ctx: CliContext) -> int:
+    session = ctx.open_ledger(None)
+    projector = session.projector
+    projector.batch_size = args.batch_size
+    wait = ctx.waiter(args.poll)
+    log.info("projections.following", position=projector.position(), head=projector.head())
+    try:
+        while True:
+            result = projector.catch_up()
+            if result.applied or result.skipped:
+                log.info(
+                    "projections.caught_up",
+                    position=result.position,
+                    applied=result.applied,
+                    skipped=result.skipped,
+                )
+            if args.once:
+                return 0
+            wait()
+    finally:
+        ctx.close_waiter()
+
+
+def log_position_at(app: LedgerApplication, when: datetime) -> int:
+    """The last log position recorded at or before `when` (the log is in time order)."""
+    low, high = 0, app.recorder.max_notification_id() or 0
+    while low < high:
+        middle = (low + high + 1) // 2
+        notes = app.recorder.select_notifications(middle, 1)
+        event = app.mapper.to_domain_event(notes[0]) if notes else None
+        if event is not None and event.timestamp <= when:  # type: ignore[attr-defined]
+            low = notes[0].id
+        else:
+            high = middle - 1
+    return low
 
 
 # Rendering

@@ -48,7 +48,7 @@ WITHHELD = "[personal data withheld]"
 class LedgerQueries:
     def __init__(self, app: LedgerApplication, positions_of: PositionsOf | None = None) -> None:
         self.app = app
-        self._positions_of = positions_of or self._scan_positions
+        self.positions_of: PositionsOf = positions_of or self._scan_positions
 
     # Partnerships
 
@@ -180,7 +180,7 @@ class LedgerQueries:
         references: dict[UUID, str] = {}
         for e in events:
             if isinstance(e, ContributionLinked):
-                links[e.contribution_id] = self._link(e)
+                links[e.contribution_id] = self._link(e, as_of)
                 references[e.contribution_id] = links[e.contribution_id].reference
             elif isinstance(e, ContributionUnlinked):
                 was = links.pop(e.contribution_id)
@@ -263,7 +263,7 @@ class LedgerQueries:
         events = self.app.aggregate_events(aggregate_id)
         if not events:
             raise NotFound(f"No aggregate with id {aggregate_id}.")
-        positions = self._positions_of(aggregate_id)
+        positions = self.positions_of(aggregate_id)
         return [
             v.HistoryEntry(
                 position=positions.get(e.originator_version),
@@ -330,8 +330,12 @@ class LedgerQueries:
                 return positions
             start = page[-1].id + 1
 
-    def _link(self, e: ContributionLinked) -> v.LinkView:
-        events = self.app.aggregate_events(e.contribution_id)
+    def _link(self, e: ContributionLinked, as_of: datetime | None) -> v.LinkView:
+        events = [
+            x
+            for x in self.app.aggregate_events(e.contribution_id)
+            if as_of is None or x.timestamp <= as_of
+        ]
         submitted = cast(ContributionSubmitted, events[0])
         response = next((x for x in events if isinstance(x, ResponseIssued)), None)
         summary = next((x for x in events if isinstance(x, DeidentifiedSummaryRecorded)), None)
@@ -420,7 +424,13 @@ class LedgerQueries:
                 continue
             if as_of is not None and committed.timestamp > as_of:
                 continue
-            action = self.app.load(Action, committed.originator_id)
+            events = [
+                x
+                for x in self.app.aggregate_events(committed.originator_id)
+                if as_of is None or x.timestamp <= as_of
+            ]
+            version = events[-1].originator_version
+            action = cast(Action, self.app.repository.get(committed.originator_id, version=version))
             result.append(
                 v.ActionView(
                     id=action.id,

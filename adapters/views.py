@@ -1,0 +1,373 @@
+"""Read-model storage in the ledger's own database: SQLite and PostgreSQL.
+
+One table holds every document (id, model, partnership, position, msgspec JSON
+body); a tracking table holds the position the documents reflect. A batch's
+documents and its position are written in one transaction, guarded by the
+position it started from. A rebuild writes into `..._next` tables and swaps
+them in with renames inside one transaction.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import psycopg
+from psycopg import sql
+
+from adapters.persistence import Store
+from projections.documents import AnyDoc
+from projections.ledger_views import SCHEMA_VERSION, Key
+from projections.store import VIEWS_NAME, ViewsMovedOn, ViewStatus, decode_doc, encode_doc
+
+LIVE = "ledger_views"
+NEXT = "ledger_views_next"
+CHUNK = 500
+
+
+def _status(row: tuple[Any, ...] | None) -> ViewStatus | None:
+    if row is None:
+        return None
+    position, schema_version, skipped, updated_at = row
+    if isinstance(updated_at, str):
+        updated_at = datetime.fromisoformat(updated_at)
+    return ViewStatus(
+        position=int(position),
+        schema_version=int(schema_version),
+        skipped=int(skipped),
+        updated_at=updated_at,
+    )
+
+
+class SQLiteLedgerViews:
+    """Views in the ledger's SQLite file, on a connection of their own."""
+
+    def __init__(self, path: str, *, table: str = LIVE) -> None:
+        self.path = path
+        self.table = table
+        self.conn = sqlite3.connect(path, isolation_level=None, timeout=30, check_same_thread=False)
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        # Views are derived and rebuildable, and the position is written with them.
+        self.conn.execute("PRAGMA synchronous=NORMAL")
+        self._create()
+
+    def _create(self) -> None:
+        t = self.table
+        self.conn.executescript(
+            f"""
+            CREATE TABLE IF NOT EXISTS {t} (
+                id TEXT PRIMARY KEY,
+                model TEXT NOT NULL,
+                partnership_id TEXT NOT NULL,
+                position INTEGER NOT NULL,
+                body BLOB NOT NULL
+            ) WITHOUT ROWID;
+            CREATE INDEX IF NOT EXISTS {t}_by_scope ON {t} (model, partnership_id);
+            CREATE TABLE IF NOT EXISTS {t}_tracking (
+                name TEXT PRIMARY KEY,
+                position INTEGER NOT NULL,
+                schema_version INTEGER NOT NULL,
+                skipped INTEGER NOT NULL,
+                updated_at TEXT NOT NULL
+            );
+            """
+        )
+
+    def status(self) -> ViewStatus | None:
+        row = self.conn.execute(
+            f"SELECT position, schema_version, skipped, updated_at FROM {self.table}_tracking "
+            "WHERE name = ?",
+            (VIEWS_NAME,),
+        ).fetchone()
+        return _status(row)
+
+    def load(self, keys: Sequence[Key]) -> dict[Key, AnyDoc]:
+        found: dict[Key, AnyDoc] = {}
+        wanted = {key.hex: (model, key) for model, key in keys}
+        ids = list(wanted)
+        for i in range(0, len(ids), CHUNK):
+            chunk = ids[i : i + CHUNK]
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                f"SELECT id, model, body FROM {self.table} WHERE id IN ({marks})", chunk
+            ).fetchall()
+            for doc_id, model, body in rows:
+                key = wanted[doc_id]
+                if key[0] == model:
+                    found[key] = decode_doc(body)
+        return found
+
+    def commit(
+        self,
+        docs: Sequence[AnyDoc],
+        *,
+        expected_position: int,
+        position: int,
+        skipped: int,
+        at: datetime,
+    ) -> None:
+        c = self.conn
+        c.execute("BEGIN IMMEDIATE")
+        try:
+            row = c.execute(
+                f"SELECT position FROM {self.table}_tracking WHERE name = ?", (VIEWS_NAME,)
+            ).fetchone()
+            current = int(row[0]) if row else 0
+            if current != expected_position:
+                raise ViewsMovedOn(f"views are at {current}, not {expected_position}")
+            c.executemany(
+                f"INSERT INTO {self.table} (id, model, partnership_id, position, body) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET model = excluded.model, "
+                "partnership_id = excluded.partnership_id, position = excluded.position, "
+                "body = excluded.body",
+                [
+                    (d.id.hex, _model(d), d.partnership_id.hex, d.position, encode_doc(d))
+                    for d in docs
+                ],
+            )
+            c.execute(
+                f"INSERT INTO {self.table}_tracking (name, position, schema_version, skipped, "
+                "updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
+                "position = excluded.position, schema_version = excluded.schema_version, "
+                "skipped = skipped + excluded.skipped, updated_at = excluded.updated_at",
+                (VIEWS_NAME, position, SCHEMA_VERSION, skipped, at.isoformat()),
+            )
+            c.execute("COMMIT")
+        except BaseException:
+            c.execute("ROLLBACK")
+            raise
+
+    def scan(self, model: str, partnership_id: UUID | None = None) -> list[AnyDoc]:
+        if partnership_id is None:
+            rows = self.conn.execute(
+                f"SELECT body FROM {self.table} WHERE model = ?", (model,)
+            ).fetchall()
+        else:
+            rows = self.conn.execute(
+                f"SELECT body FROM {self.table} WHERE model = ? AND partnership_id = ?",
+                (model, partnership_id.hex),
+            ).fetchall()
+        return [decode_doc(body) for (body,) in rows]
+
+    def counts(self) -> dict[str, int]:
+        rows = self.conn.execute(
+            f"SELECT model, count(*) FROM {self.table} GROUP BY model"
+        ).fetchall()
+        return {str(model): int(n) for model, n in rows}
+
+    def fresh(self) -> SQLiteLedgerViews:
+        self._drop(NEXT)
+        return SQLiteLedgerViews(self.path, table=NEXT)
+
+    def swap_in(self, fresh: object) -> None:
+        assert isinstance(fresh, SQLiteLedgerViews)
+        assert fresh.table == NEXT
+        c = self.conn
+        c.execute("BEGIN IMMEDIATE")
+        try:
+            c.execute(f"DROP TABLE IF EXISTS {LIVE}")
+            c.execute(f"DROP TABLE IF EXISTS {LIVE}_tracking")
+            c.execute(f"ALTER TABLE {NEXT} RENAME TO {LIVE}")
+            c.execute(f"ALTER TABLE {NEXT}_tracking RENAME TO {LIVE}_tracking")
+            # Index names survive a rename: give the live index its own name again.
+            c.execute(f"DROP INDEX IF EXISTS {NEXT}_by_scope")
+            c.execute(
+                f"CREATE INDEX IF NOT EXISTS {LIVE}_by_scope ON {LIVE} (model, partnership_id)"
+            )
+            c.execute("COMMIT")
+        except BaseException:
+            c.execute("ROLLBACK")
+            raise
+
+    def discard(self) -> None:
+        self._drop(self.table)
+
+    def _drop(self, table: str) -> None:
+        self.conn.execute(f"DROP TABLE IF EXISTS {table}")
+        self.conn.execute(f"DROP TABLE IF EXISTS {table}_tracking")
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+class PostgresLedgerViews:
+    """Views in the ledger's PostgreSQL database (and schema), on a connection of their own."""
+
+    def __init__(self, store: Store, *, table: str = LIVE) -> None:
+        self.store = store
+        self.table = table
+        self.schema = store.schema or "public"
+        self.conn = psycopg.connect(
+            host=store.host,
+            port=store.port,
+            dbname=store.dbname,
+            user=store.user,
+            password=store.password or None,
+            autocommit=True,
+            connect_timeout=5,
+        )
+        self._create()
+
+    def _t(self, suffix: str = "") -> sql.Composed:
+        return sql.SQL("{}.{}").format(
+            sql.Identifier(self.schema), sql.Identifier(self.table + suffix)
+        )
+
+    def _create(self) -> None:
+        index = sql.Identifier(f"{self.table}_by_scope")
+        with self.conn.transaction():
+            self.conn.execute(
+                sql.SQL(
+                    "CREATE TABLE IF NOT EXISTS {} (id uuid PRIMARY KEY, model text NOT NULL, "
+                    "partnership_id uuid NOT NULL, position bigint NOT NULL, body bytea NOT NULL)"
+                ).format(self._t())
+            )
+            self.conn.execute(
+                sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} (model, partnership_id)").format(
+                    index, self._t()
+                )
+            )
+            self.conn.execute(
+                sql.SQL(
+                    "CREATE TABLE IF NOT EXISTS {} (name text PRIMARY KEY, position bigint NOT "
+                    "NULL, schema_version int NOT NULL, skipped bigint NOT NULL, updated_at "
+                    "timestamptz NOT NULL)"
+                ).format(self._t("_tracking"))
+            )
+
+    def status(self) -> ViewStatus | None:
+        row = self.conn.execute(
+            sql.SQL(
+                "SELECT position, schema_version, skipped, updated_at FROM {} WHERE name = %s"
+            ).format(self._t("_tracking")),
+            (VIEWS_NAME,),
+        ).fetchone()
+        return _status(row)
+
+    def load(self, keys: Sequence[Key]) -> dict[Key, AnyDoc]:
+        wanted = {key: (model, key) for model, key in keys}
+        found: dict[Key, AnyDoc] = {}
+        rows = self.conn.execute(
+            sql.SQL("SELECT id, model, body FROM {} WHERE id = ANY(%s)").format(self._t()),
+            (list(wanted),),
+        ).fetchall()
+        for doc_id, model, body in rows:
+            key = wanted[doc_id]
+            if key[0] == model:
+                found[key] = decode_doc(bytes(body))
+        return found
+
+    def commit(
+        self,
+        docs: Sequence[AnyDoc],
+        *,
+        expected_position: int,
+        position: int,
+        skipped: int,
+        at: datetime,
+    ) -> None:
+        with self.conn.transaction():
+            row = self.conn.execute(
+                sql.SQL("SELECT position FROM {} WHERE name = %s FOR UPDATE").format(
+                    self._t("_tracking")
+                ),
+                (VIEWS_NAME,),
+            ).fetchone()
+            if row is None:
+                # Serialise the first commit of two projectors racing on empty views.
+                self.conn.execute(
+                    sql.SQL("LOCK TABLE {} IN EXCLUSIVE MODE").format(self._t("_tracking"))
+                )
+                row = self.conn.execute(
+                    sql.SQL("SELECT position FROM {} WHERE name = %s").format(self._t("_tracking")),
+                    (VIEWS_NAME,),
+                ).fetchone()
+            current = int(row[0]) if row else 0
+            if current != expected_position:
+                raise ViewsMovedOn(f"views are at {current}, not {expected_position}")
+            with self.conn.cursor() as cur:
+                cur.executemany(
+                    sql.SQL(
+                        "INSERT INTO {} (id, model, partnership_id, position, body) VALUES "
+                        "(%s, %s, %s, %s, %s) ON CONFLICT (id) DO UPDATE SET model = "
+                        "excluded.model, partnership_id = excluded.partnership_id, position = "
+                        "excluded.position, body = excluded.body"
+                    ).format(self._t()),
+                    [(d.id, _model(d), d.partnership_id, d.position, encode_doc(d)) for d in docs],
+                )
+            self.conn.execute(
+                sql.SQL(
+                    "INSERT INTO {} (name, position, schema_version, skipped, updated_at) VALUES "
+                    "(%s, %s, %s, %s, %s) ON CONFLICT (name) DO UPDATE SET position = "
+                    "excluded.position, schema_version = excluded.schema_version, skipped = "
+                    "{}.skipped + excluded.skipped, updated_at = excluded.updated_at"
+                ).format(self._t("_tracking"), sql.Identifier(self.table + "_tracking")),
+                (VIEWS_NAME, position, SCHEMA_VERSION, skipped, at),
+            )
+
+    def scan(self, model: str, partnership_id: UUID | None = None) -> list[AnyDoc]:
+        if partnership_id is None:
+            rows = self.conn.execute(
+                sql.SQL("SELECT body FROM {} WHERE model = %s").format(self._t()), (model,)
+            ).fetchall()
+        else:
+            rows = self.conn.execute(
+                sql.SQL("SELECT body FROM {} WHERE model = %s AND partnership_id = %s").format(
+                    self._t()
+                ),
+                (model, partnership_id),
+            ).fetchall()
+        return [decode_doc(bytes(body)) for (body,) in rows]
+
+    def counts(self) -> dict[str, int]:
+        rows = self.conn.execute(
+            sql.SQL("SELECT model, count(*) FROM {} GROUP BY model").format(self._t())
+        ).fetchall()
+        return {str(model): int(n) for model, n in rows}
+
+    def fresh(self) -> PostgresLedgerViews:
+        self._drop(NEXT)
+        return PostgresLedgerViews(self.store, table=NEXT)
+
+    def swap_in(self, fresh: object) -> None:
+        assert isinstance(fresh, PostgresLedgerViews)
+        schema = sql.Identifier(self.schema)
+        with self.conn.transaction():
+            for suffix in ("", "_tracking"):
+                self.conn.execute(
+                    sql.SQL("DROP TABLE IF EXISTS {}.{}").format(
+                        schema, sql.Identifier(LIVE + suffix)
+                    )
+                )
+                self.conn.execute(
+                    sql.SQL("ALTER TABLE {}.{} RENAME TO {}").format(
+                        schema, sql.Identifier(NEXT + suffix), sql.Identifier(LIVE + suffix)
+                    )
+                )
+            # Index names survive a table rename; give the live ones their own names back.
+            for suffix in ("_pkey", "_tracking_pkey", "_by_scope"):
+                self.conn.execute(
+                    sql.SQL("ALTER INDEX {}.{} RENAME TO {}").format(
+                        schema, sql.Identifier(NEXT + suffix), sql.Identifier(LIVE + suffix)
+                    )
+                )
+
+    def discard(self) -> None:
+        self._drop(self.table)
+
+    def _drop(self, table: str) -> None:
+        schema = sql.Identifier(self.schema)
+        for suffix in ("", "_tracking"):
+            self.conn.execute(
+                sql.SQL("DROP TABLE IF EXISTS {}.{}").format(schema, sql.Identifier(table + suffix))
+            )
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def _model(doc: AnyDoc) -> str:
+    return str(type(doc).__struct_config__.tag)

@@ -1,0 +1,251 @@
+"""The read models' documents: one per partnership, plan, decision, contribution,
+meeting and action, each keyed by its aggregate id and scoped to a partnership.
+
+Documents hold no personal data: contributions appear by reference, kind,
+channel and de-identified summary only, so erasing a person never touches a view.
+Every document records the log position of the last event that changed it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from uuid import UUID
+
+import msgspec
+
+from domain.decision import Dissent, Tally
+from domain.plan_template import PlanTemplate
+from domain.values import MemberRecord, TermsOfReference
+
+
+class Doc(msgspec.Struct, kw_only=True):
+    id: UUID
+    partnership_id: UUID
+    position: int = 0
+
+
+class PartnershipDoc(Doc, kw_only=True, tag="partnership"):
+    name: str
+    kind: str
+    la_code: str
+    icb_code: str
+    established_at: datetime
+    members: dict[str, MemberRecord] = {}
+    terms: TermsOfReference | None = None
+
+
+class SectionDoc(msgspec.Struct, kw_only=True):
+    key: str
+    title: str
+    revision: int
+    text: str
+
+
+class RevisionDoc(msgspec.Struct, kw_only=True):
+    section: str
+    revision: int
+    text: str
+    rationale: str
+    cited_decisions: list[UUID]
+    cited_contributions: list[UUID]
+    revised_at: datetime
+    revised_by: str
+
+
+class StageChange(msgspec.Struct, kw_only=True):
+    stage: str
+    event: str
+    at: datetime
+    by: str
+
+
+class QAFeedbackDoc(msgspec.Struct, kw_only=True):
+    outcome: str
+    findings: list[str]
+    at: datetime
+    by: str
+
+
+class ConsultationDoc(msgspec.Struct, kw_only=True):
+    opens_on: date
+    closes_on: date
+    channels: list[str]
+    accessible_formats: list[str]
+    closed_at: datetime | None = None
+    responses_received: int | None = None
+    summary: str = ""
+
+
+class PlanDoc(Doc, kw_only=True, tag="plan"):
+    title: str
+    template: PlanTemplate
+    period_start: date
+    period_end: date
+    stage: str
+    drafted_at: datetime
+    version: int = 1
+    sections: list[SectionDoc] = []
+    revisions: list[RevisionDoc] = []
+    stages: list[StageChange] = []
+    consultations: list[ConsultationDoc] = []
+    qa_feedback: list[QAFeedbackDoc] = []
+    submitted_versions: dict[int, str] = {}
+    contribution_ids: list[UUID] = []
+    local_offer_url: str = ""
+    superseded_by: UUID | None = None
+
+
+class LinkDoc(msgspec.Struct, kw_only=True):
+    contribution_id: UUID
+    influence: str
+    note: str
+    linked_at: datetime
+    linked_by: str
+    unlinked_at: datetime | None = None
+    unlink_reason: str = ""
+
+
+class AmendmentDoc(msgspec.Struct, kw_only=True):
+    text: str
+    rationale: str
+    caused_by: list[UUID]
+    amended_at: datetime
+    amended_by: str
+
+
+class VoteDoc(msgspec.Struct, kw_only=True):
+    member_id: str
+    stance: str
+    reason: str
+    recorded_at: datetime
+
+
+class InterestDoc(msgspec.Struct, kw_only=True):
+    member_id: str
+    has_interest: bool
+    nature: str
+    declared_at: datetime
+
+
+class TakenDoc(msgspec.Struct, kw_only=True):
+    outcome: str
+    rationale: str
+    taken_at: datetime
+    taken_by: str
+    meeting_id: UUID
+    members_present: list[str]
+    terms_version: int
+    quorum_required: int
+    quorum_met: bool
+    forum_present: bool
+    tally: Tally
+    excluded_votes: list[str]
+    absent_votes: list[str]
+    dissent: list[Dissent]
+    coproduced: bool
+
+
+class CitationDoc(msgspec.Struct, kw_only=True):
+    plan_id: UUID
+    section: str
+    revision: int
+    revised_at: datetime
+
+
+class DecisionDoc(Doc, kw_only=True, tag="decision"):
+    reference: str
+    title: str
+    category: str
+    status: str
+    text: str
+    original_text: str
+    options: list[str]
+    evidence: list[str]
+    proposer_id: str
+    proposed_at: datetime
+    links: list[LinkDoc] = []
+    amendments: list[AmendmentDoc] = []
+    interests: list[InterestDoc] = []
+    votes: list[VoteDoc] = []
+    taken: TakenDoc | None = None
+    deferrals: list[str] = []
+    reviews: list[date] = []
+    superseded_by: UUID | None = None
+    citations: list[CitationDoc] = []
+    action_ids: list[UUID] = []
+
+
+class ResponseDoc(msgspec.Struct, kw_only=True):
+    outcome: str
+    rationale: str
+    actions: list[str]
+    at: datetime
+    by: str
+
+
+class DecisionLinkDoc(msgspec.Struct, kw_only=True):
+    decision_id: UUID
+    influence: str
+    linked: bool
+
+
+class ContributionDoc(Doc, kw_only=True, tag="contribution"):
+    plan_id: UUID | None
+    reference: str
+    contributor_kind: str
+    channel: str
+    depth: str
+    themes: list[str]
+    sections: list[str]
+    submitted_at: datetime
+    triaged_at: datetime | None = None
+    routed_to_case: bool = False
+    response: ResponseDoc | None = None
+    summary: str = ""
+    notified_at: datetime | None = None
+    decisions: list[DecisionLinkDoc] = []
+
+
+class MeetingDoc(Doc, kw_only=True, tag="meeting"):
+    title: str
+    held_at: datetime
+    present: list[str] = []
+    apologies: list[str] = []
+    attendance_recorded: bool = False
+    minutes_approved: bool = False
+
+
+class ProgressDoc(msgspec.Struct, kw_only=True):
+    note: str
+    percent_complete: int
+    at: datetime
+    by: str
+
+
+class ActionDoc(Doc, kw_only=True, tag="action"):
+    decision_id: UUID
+    reference: str
+    title: str
+    owner: str
+    due_on: date
+    measure: str
+    committed_at: datetime
+    percent_complete: int = 0
+    completed_at: datetime | None = None
+    progress: list[ProgressDoc] = []
+
+
+AnyDoc = PartnershipDoc | PlanDoc | DecisionDoc | ContributionDoc | MeetingDoc | ActionDoc
+
+MODELS: dict[str, type[AnyDoc]] = {
+    "partnership": PartnershipDoc,
+    "plan": PlanDoc,
+    "decision": DecisionDoc,
+    "contribution": ContributionDoc,
+    "meeting": MeetingDoc,
+    "action": ActionDoc,
+}
+
+
+def model_of(doc: AnyDoc) -> str:
+    return str(type(doc).__struct_config__.tag)

@@ -1,0 +1,521 @@
+"""How each event changes the read models: pure logic over documents.
+
+`apply` reads and writes documents only through `DocAccess`, so the same code
+builds the live views (batched, in the database), time-travel answers (a few
+aggregates' events folded in memory) and test fixtures. `keys_for` names every
+document an event touches, from the event alone, so a batch's documents can be
+fetched in one query before it is applied.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, TypeVar
+from uuid import UUID
+
+import msgspec
+
+from domain import action as ac
+from domain import contribution as co
+from domain import decision as de
+from domain import meeting as me
+from domain import partnership as pa
+from domain import plan as pl
+from domain.base import LedgerEvent
+from domain.values import MemberRecord
+from projections.documents import (
+    ActionDoc,
+    AmendmentDoc,
+    AnyDoc,
+    CitationDoc,
+    ConsultationDoc,
+    ContributionDoc,
+    DecisionDoc,
+    DecisionLinkDoc,
+    InterestDoc,
+    LinkDoc,
+    MeetingDoc,
+    PartnershipDoc,
+    PlanDoc,
+    ProgressDoc,
+    QAFeedbackDoc,
+    ResponseDoc,
+    RevisionDoc,
+    SectionDoc,
+    StageChange,
+    TakenDoc,
+    VoteDoc,
+)
+
+SCHEMA_VERSION = 1
+"""Bump when documents change shape: stored views older than this need a rebuild."""
+
+Key = tuple[str, UUID]
+
+
+class DocAccess(Protocol):
+    """Documents by key. `strict` is False when only some aggregates' events are
+    folded (time travel): then a document another event refers to may be absent."""
+
+    strict: bool
+
+    def get(self, model: str, key: UUID) -> AnyDoc | None: ...
+
+    def put(self, doc: AnyDoc) -> None: ...
+
+
+class MissingDocument(LookupError):
+    """An event refers to a document the views never saw: the log is incomplete."""
+
+
+def keys_for(event: LedgerEvent) -> list[Key]:
+    """Every document `apply` will read or write for this event."""
+    model = _MODEL_BY_MODULE.get(type(event).__module__)
+    if model is None:
+        return []
+    keys: list[Key] = [(model, event.originator_id)]
+    match event:
+        case pa.InterestDeclared():
+            keys.append(("decision", event.decision_id))
+        case pl.SectionRevised():
+            keys.extend(("decision", d) for d in event.cited_decisions)
+        case de.ContributionLinked() | de.ContributionUnlinked():
+            keys.append(("contribution", event.contribution_id))
+        case ac.ActionCommitted():
+            keys.append(("decision", event.decision_id))
+        case _:
+            pass
+    return keys
+
+
+_MODEL_BY_MODULE = {
+    pa.__name__: "partnership",
+    pl.__name__: "plan",
+    co.__name__: "contribution",
+    de.__name__: "decision",
+    me.__name__: "meeting",
+    ac.__name__: "action",
+}
+
+
+def apply(event: LedgerEvent, position: int, docs: DocAccess) -> bool:
+    """Apply one event at its log position; False when no view knows its type."""
+    module = type(event).__module__
+    if module == pa.__name__:
+        _partnership(event, position, docs)
+    elif module == pl.__name__:
+        _plan(event, position, docs)
+    elif module == co.__name__:
+        _contribution(event, position, docs)
+    elif module == de.__name__:
+        _decision(event, position, docs)
+    elif module == me.__name__:
+        _meeting(event, position, docs)
+    elif module == ac.__name__:
+        _action(event, position, docs)
+    else:
+        return False
+    return True
+
+
+D = TypeVar("D", bound=AnyDoc)
+
+
+def _get(docs: DocAccess, kind: type[D], model: str, key: UUID) -> D:
+    doc = docs.get(model, key)
+    if not isinstance(doc, kind):
+        raise MissingDocument(f"No {model} view for {key}: the log is incomplete.")
+    return doc
+
+
+def _related(docs: DocAccess, kind: type[D], model: str, key: UUID) -> D | None:
+    """A document another aggregate's event updates; absent only when folding a part."""
+    doc = docs.get(model, key)
+    if doc is None and not docs.strict:
+        return None
+    if not isinstance(doc, kind):
+        raise MissingDocument(f"No {model} view for {key}: the log is incomplete.")
+    return doc
+
+
+def _save(docs: DocAccess, doc: AnyDoc, position: int) -> None:
+    doc.position = position
+    docs.put(doc)
+
+
+def _partnership(e: LedgerEvent, position: int, docs: DocAccess) -> None:
+    if isinstance(e, pa.PartnershipEstablished):
+        doc = PartnershipDoc(
+            id=e.originator_id,
+            partnership_id=e.originator_id,
+            name=e.name,
+            kind=e.kind,
+            la_code=e.la_code,
+            icb_code=e.icb_code,
+            established_at=e.timestamp,
+        )
+        _save(docs, doc, position)
+        return
+    doc = _get(docs, PartnershipDoc, "partnership", e.originator_id)
+    match e:
+        case pa.MemberAppointed():
+            doc.members[e.member_id] = MemberRecord(
+                member_id=e.member_id,
+                name=e.name,
+                role=e.role,
+                sector=e.sector,
+                organisation=e.organisation,
+                voting=e.voting,
+            )
+        case pa.MemberStoodDown():
+            member = doc.members[e.member_id]
+            doc.members[e.member_id] = msgspec.structs.replace(member, active=False)
+        case pa.TermsOfReferenceAdopted():
+            doc.terms = e.terms
+        case pa.InterestDeclared():
+            decision = _related(docs, DecisionDoc, "decision", e.decision_id)
+            if decision is not None:
+                declared = InterestDoc(
+                    member_id=e.member_id,
+                    has_interest=e.has_interest,
+                    nature=e.nature,
+                    declared_at=e.timestamp,
+                )
+                # A member's later declaration replaces their earlier one in place.
+                for i, interest in enumerate(decision.interests):
+                    if interest.member_id == e.member_id:
+                        decision.interests[i] = declared
+                        break
+                else:
+                    decision.interests.append(declared)
+                _save(docs, decision, position)
+        case _:
+            pass
+    _save(docs, doc, position)
+
+
+def _plan(e: LedgerEvent, position: int, docs: DocAccess) -> None:
+    if isinstance(e, pl.PlanDrafted):
+        doc = PlanDoc(
+            id=e.originator_id,
+            partnership_id=e.partnership_id,
+            title=e.title,
+            template=e.template,
+            period_start=e.period_start,
+            period_end=e.period_end,
+            stage=e.template.initial_stage,
+            drafted_at=e.timestamp,
+        )
+        drafted = {s.key: s.text for s in e.sections}
+        for t in e.template.sections:  # sections in the template's order
+            text = drafted.get(t.key, "")
+            doc.sections.append(SectionDoc(key=t.key, title=t.title, revision=1, text=text))
+            doc.revisions.append(
+                RevisionDoc(
+                    section=t.key,
+                    revision=1,
+                    text=text,
+                    rationale="Drafted from the template.",
+                    cited_decisions=[],
+                    cited_contributions=[],
+                    revised_at=e.timestamp,
+                    revised_by=e.actor.id,
+                )
+            )
+        doc.stages.append(
+            StageChange(stage=doc.stage, event=pl.PlanDrafted.TOPIC, at=e.timestamp, by=e.actor.id)
+        )
+        _save(docs, doc, position)
+        return
+    doc = _get(docs, PlanDoc, "plan", e.originator_id)
+    new_stage: str | None = None
+    match e:
+        case pl.SectionRevised():
+            for section in doc.sections:
+                if section.key == e.section:
+                    section.revision, section.text = e.revision, e.text
+            doc.revisions.append(
+                RevisionDoc(
+                    section=e.section,
+                    revision=e.revision,
+                    text=e.text,
+                    rationale=e.rationale,
+                    cited_decisions=list(e.cited_decisions),
+                    cited_contributions=list(e.cited_contributions),
+                    revised_at=e.timestamp,
+                    revised_by=e.actor.id,
+                )
+            )
+            for decision_id in e.cited_decisions:
+                decision = _related(docs, DecisionDoc, "decision", decision_id)
+                if decision is None:
+                    continue
+                decision.citations.append(
+                    CitationDoc(
+                        plan_id=doc.id,
+                        section=e.section,
+                        revision=e.revision,
+                        revised_at=e.timestamp,
+                    )
+                )
+                _save(docs, decision, position)
+            new_stage = e.stage
+        case pl.ConsultationOpened():
+            doc.consultations.append(
+                ConsultationDoc(
+                    opens_on=e.opens_on,
+                    closes_on=e.closes_on,
+                    channels=[c.value for c in e.channels],
+                    accessible_formats=list(e.accessible_formats),
+                )
+            )
+            new_stage = e.stage
+        case pl.ConsultationClosed():
+            if doc.consultations:
+                last = doc.consultations[-1]
+                last.closed_at, last.responses_received = e.timestamp, e.responses_received
+                last.summary = e.summary
+            new_stage = e.stage
+        case pl.ContributionReceived():
+            doc.contribution_ids.append(e.contribution_id)
+        case pl.PlanSubmittedForQA():
+            doc.submitted_versions[e.version] = e.content_hash
+            new_stage = e.stage
+        case pl.QAFeedbackReceived():
+            doc.qa_feedback.append(
+                QAFeedbackDoc(
+                    outcome=e.outcome.value,
+                    findings=list(e.findings),
+                    at=e.timestamp,
+                    by=e.actor.id,
+                )
+            )
+            new_stage = e.stage
+        case pl.PlanApproved():
+            new_stage = e.stage
+        case pl.PlanPublished():
+            doc.local_offer_url = e.local_offer_url
+            new_stage = e.stage
+        case pl.PlanSuperseded():
+            doc.superseded_by = e.superseded_by
+            new_stage = e.stage
+        case _:
+            pass
+    doc.version = e.originator_version
+    if new_stage is not None and new_stage != doc.stage:
+        doc.stage = new_stage
+        doc.stages.append(
+            StageChange(stage=new_stage, event=type(e).TOPIC, at=e.timestamp, by=e.actor.id)
+        )
+    _save(docs, doc, position)
+
+
+def _contribution(e: LedgerEvent, position: int, docs: DocAccess) -> None:
+    if isinstance(e, co.ContributionSubmitted):
+        doc = ContributionDoc(
+            id=e.originator_id,
+            partnership_id=e.partnership_id,
+            plan_id=e.plan_id,
+            reference=e.reference,
+            contributor_kind=e.contributor_kind.value,
+            channel=e.channel.value,
+            depth=e.depth.value,
+            themes=list(e.themes),
+            sections=list(e.sections),
+            submitted_at=e.timestamp,
+        )
+        _save(docs, doc, position)
+        return
+    doc = _get(docs, ContributionDoc, "contribution", e.originator_id)
+    match e:
+        case co.ContributionTriaged():
+            doc.triaged_at = e.timestamp
+            doc.themes = list(e.themes) or doc.themes
+            doc.sections = list(e.sections) or doc.sections
+        case co.ContributionRoutedToIndividualCase():
+            doc.triaged_at = doc.triaged_at or e.timestamp
+            doc.routed_to_case = True
+        case co.ResponseIssued():
+            doc.response = ResponseDoc(
+                outcome=e.outcome.value,
+                rationale=e.rationale,
+                actions=list(e.actions),
+                at=e.timestamp,
+                by=e.actor.id,
+            )
+        case co.DeidentifiedSummaryRecorded():
+            doc.summary = e.summary
+        case co.ContributorNotified():
+            doc.notified_at = e.timestamp
+        case _:
+            pass
+    _save(docs, doc, position)
+
+
+def _decision(e: LedgerEvent, position: int, docs: DocAccess) -> None:
+    if isinstance(e, de.DecisionProposed):
+        doc = DecisionDoc(
+            id=e.originator_id,
+            partnership_id=e.partnership_id,
+            reference=e.reference,
+            title=e.title,
+            category=e.category.value,
+            status=de.DecisionStatus.PROPOSED.value,
+            text=e.text,
+            original_text=e.text,
+            options=list(e.options),
+            evidence=list(e.evidence),
+            proposer_id=e.proposer_id,
+            proposed_at=e.timestamp,
+        )
+        _save(docs, doc, position)
+        return
+    doc = _get(docs, DecisionDoc, "decision", e.originator_id)
+    match e:
+        case de.ContributionLinked():
+            doc.links.append(
+                LinkDoc(
+                    contribution_id=e.contribution_id,
+                    influence=e.influence.value,
+                    note=e.note,
+                    linked_at=e.timestamp,
+                    linked_by=e.actor.id,
+                )
+            )
+            _mark_link(docs, e.contribution_id, doc.id, e.influence.value, True, position)
+        case de.ContributionUnlinked():
+            for link in doc.links:
+                if link.contribution_id == e.contribution_id and link.unlinked_at is None:
+                    link.unlinked_at, link.unlink_reason = e.timestamp, e.reason
+                    _mark_link(docs, e.contribution_id, doc.id, link.influence, False, position)
+        case de.DecisionAmended():
+            doc.text = e.text
+            doc.amendments.append(
+                AmendmentDoc(
+                    text=e.text,
+                    rationale=e.rationale,
+                    caused_by=list(e.caused_by),
+                    amended_at=e.timestamp,
+                    amended_by=e.actor.id,
+                )
+            )
+        case de.VoteRecorded():
+            doc.votes.append(
+                VoteDoc(
+                    member_id=e.member_id,
+                    stance=e.stance.value,
+                    reason=e.reason,
+                    recorded_at=e.timestamp,
+                )
+            )
+        case de.DecisionTaken():
+            doc.status = de.DecisionStatus.TAKEN.value
+            doc.taken = TakenDoc(
+                outcome=e.outcome.value,
+                rationale=e.rationale,
+                taken_at=e.timestamp,
+                taken_by=e.actor.id,
+                meeting_id=e.meeting_id,
+                members_present=list(e.members_present),
+                terms_version=e.terms_version,
+                quorum_required=e.quorum_required,
+                quorum_met=e.quorum_met,
+                forum_present=e.forum_present,
+                tally=e.tally,
+                excluded_votes=list(e.excluded_votes),
+                absent_votes=list(e.absent_votes),
+                dissent=list(e.dissent),
+                coproduced=e.coproduced,
+            )
+        case de.DecisionDeferred():
+            doc.status = de.DecisionStatus.DEFERRED.value
+            doc.deferrals.append(e.reason)
+        case de.ReviewScheduled():
+            doc.reviews.append(e.review_on)
+        case de.DecisionSuperseded():
+            doc.status = de.DecisionStatus.SUPERSEDED.value
+            doc.superseded_by = e.superseded_by
+        case _:
+            pass
+    _save(docs, doc, position)
+
+
+def _mark_link(
+    docs: DocAccess,
+    contribution_id: UUID,
+    decision_id: UUID,
+    influence: str,
+    linked: bool,
+    position: int,
+) -> None:
+    contribution = _related(docs, ContributionDoc, "contribution", contribution_id)
+    if contribution is None:
+        return
+    contribution.decisions = [d for d in contribution.decisions if d.decision_id != decision_id]
+    contribution.decisions.append(
+        DecisionLinkDoc(decision_id=decision_id, influence=influence, linked=linked)
+    )
+    _save(docs, contribution, position)
+
+
+def _meeting(e: LedgerEvent, position: int, docs: DocAccess) -> None:
+    if isinstance(e, me.MeetingScheduled):
+        doc = MeetingDoc(
+            id=e.originator_id,
+            partnership_id=e.partnership_id,
+            title=e.title,
+            held_at=e.held_at,
+        )
+        _save(docs, doc, position)
+        return
+    doc = _get(docs, MeetingDoc, "meeting", e.originator_id)
+    match e:
+        case me.AttendanceRecorded():
+            doc.present, doc.apologies = list(e.present), list(e.apologies)
+            doc.attendance_recorded = True
+        case me.MinutesApproved():
+            doc.minutes_approved = True
+        case _:
+            pass
+    _save(docs, doc, position)
+
+
+def _action(e: LedgerEvent, position: int, docs: DocAccess) -> None:
+    if isinstance(e, ac.ActionCommitted):
+        doc = ActionDoc(
+            id=e.originator_id,
+            partnership_id=e.partnership_id,
+            decision_id=e.decision_id,
+            reference=e.reference,
+            title=e.title,
+            owner=e.owner,
+            due_on=e.due_on,
+            measure=e.measure,
+            committed_at=e.timestamp,
+        )
+        decision = _related(docs, DecisionDoc, "decision", e.decision_id)
+        if decision is not None:
+            decision.action_ids.append(doc.id)
+            _save(docs, decision, position)
+        _save(docs, doc, position)
+        return
+    doc = _get(docs, ActionDoc, "action", e.originator_id)
+    match e:
+        case ac.ProgressReported():
+            doc.percent_complete = e.percent_complete
+            doc.progress.append(
+                ProgressDoc(
+                    note=e.note,
+                    percent_complete=e.percent_complete,
+                    at=e.timestamp,
+                    by=e.actor.id,
+                )
+            )
+        case ac.ActionCompleted():
+            doc.percent_complete = 100
+            doc.completed_at = e.timestamp
+            doc.progress.append(
+                ProgressDoc(note=e.note, percent_complete=100, at=e.timestamp, by=e.actor.id)
+            )
+        case _:
+            pass
+    _save(docs, doc, position)

@@ -1,0 +1,157 @@
+"""The view interface the projector writes through, and an in-memory implementation.
+
+A store keeps the documents and the log position they reflect. `commit`
+writes a batch's documents and the new position in one transaction, and only
+if the stored position is still the one the batch started from, so two
+projectors can never apply the same events twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Protocol
+from uuid import UUID
+
+import msgspec
+
+from projections.documents import AnyDoc, model_of
+from projections.ledger_views import SCHEMA_VERSION, Key
+
+VIEWS_NAME = "ledger_views"
+
+
+class ViewsMovedOn(RuntimeError):
+    """Another projector advanced the views first; reload the position and go on."""
+
+
+class ViewStatus(msgspec.Struct, frozen=True, kw_only=True):
+    position: int
+    schema_version: int
+    skipped: int
+    updated_at: datetime | None
+
+
+class LedgerViewStore(Protocol):
+    def status(self) -> ViewStatus | None:
+        """The tracking record, or None when the views were never built."""
+        ...
+
+    def load(self, keys: Sequence[Key]) -> dict[Key, AnyDoc]: ...
+
+    def commit(
+        self,
+        docs: Sequence[AnyDoc],
+        *,
+        expected_position: int,
+        position: int,
+        skipped: int,
+        at: datetime,
+    ) -> None: ...
+
+    def scan(self, model: str, partnership_id: UUID | None = None) -> list[AnyDoc]: ...
+
+    def counts(self) -> dict[str, int]: ...
+
+    def fresh(self) -> LedgerViewStore:
+        """An empty store beside the live one, for a rebuild."""
+        ...
+
+    def swap_in(self, fresh: LedgerViewStore) -> None:
+        """Make a fully built fresh store the live one, atomically."""
+        ...
+
+    def discard(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class MemoryViewStore:
+    """Views held in memory: for tests and for folding a few events on demand."""
+
+    def __init__(self) -> None:
+        self.docs: dict[UUID, AnyDoc] = {}
+        self._status: ViewStatus | None = None
+
+    def status(self) -> ViewStatus | None:
+        return self._status
+
+    def load(self, keys: Sequence[Key]) -> dict[Key, AnyDoc]:
+        found: dict[Key, AnyDoc] = {}
+        for model, key in keys:
+            doc = self.docs.get(key)
+            if doc is not None and model_of(doc) == model:
+                found[(model, key)] = _copy(doc)
+        return found
+
+    def commit(
+        self,
+        docs: Sequence[AnyDoc],
+        *,
+        expected_position: int,
+        position: int,
+        skipped: int,
+        at: datetime,
+    ) -> None:
+        current = self._status.position if self._status else 0
+        if current != expected_position:
+            raise ViewsMovedOn(f"views are at {current}, not {expected_position}")
+        for doc in docs:
+            self.docs[doc.id] = _copy(doc)
+        self._status = ViewStatus(
+            position=position,
+            schema_version=SCHEMA_VERSION,
+            skipped=(self._status.skipped if self._status else 0) + skipped,
+            updated_at=at,
+        )
+
+    def scan(self, model: str, partnership_id: UUID | None = None) -> list[AnyDoc]:
+        return [
+            _copy(d)
+            for d in self.docs.values()
+            if model_of(d) == model
+            and (partnership_id is None or d.partnership_id == partnership_id)
+        ]
+
+    def counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for doc in self.docs.values():
+            counts[model_of(doc)] = counts.get(model_of(doc), 0) + 1
+        return counts
+
+    def fresh(self) -> MemoryViewStore:
+        return MemoryViewStore()
+
+    def swap_in(self, fresh: LedgerViewStore) -> None:
+        assert isinstance(fresh, MemoryViewStore)
+        self.docs, self._status = fresh.docs, fresh._status
+
+    def discard(self) -> None:
+        self.docs.clear()
+        self._status = None
+
+    def close(self) -> None:
+        pass
+
+
+_ENCODER = msgspec.json.Encoder()
+_DECODER: msgspec.json.Decoder[AnyDoc] = msgspec.json.Decoder(AnyDoc)
+
+
+def encode_doc(doc: AnyDoc) -> bytes:
+    return _ENCODER.encode(doc)
+
+
+def decode_doc(data: bytes) -> AnyDoc:
+    return _DECODER.decode(data)
+
+
+def _copy(doc: AnyDoc) -> AnyDoc:
+    return decode_doc(encode_doc(doc))
+
+
+def documents_equal(a: Iterable[AnyDoc], b: Iterable[AnyDoc]) -> bool:
+    """Row-by-row equality of two sets of documents, by id."""
+    left = {d.id: encode_doc(d) for d in a}
+    right = {d.id: encode_doc(d) for d in b}
+    return left == right
