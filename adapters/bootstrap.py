@@ -68,7 +68,8 @@ def bootstrap(
     positions = None if store.kind == "memory" else partial(persistence.positions_of, store)
     log = LedgerQueries(app, positions)
     views = view_store(store)
-    projector = Projector(app, views, clock=utc_now)
+    read_log = getattr(views, "read_log", None)
+    projector = Projector(app, views, clock=utc_now, read_log=read_log)
     return Ledger(
         settings=settings,
         store=store,

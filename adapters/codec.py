@@ -38,7 +38,7 @@ class UnusedTranscoder(Transcoder):
 
 
 class _EventShape:
-    __slots__ = ("class_version", "decoder", "field_names", "state_type")
+    __slots__ = ("class_version", "current_decoder", "decoder", "field_names", "state_type")
 
     def __init__(self, event_class: type[object]) -> None:
         hints = typing.get_type_hints(event_class)
@@ -56,6 +56,15 @@ class _EventShape:
         )
         self.field_names: tuple[str, ...] = self.state_type.__struct_fields__
         self.decoder = msgspec.json.Decoder(self.state_type)
+        # Payloads of the current version decode in one typed pass; older ones
+        # fail this (or carry an older class_version) and take the upcasting path.
+        current = msgspec.defstruct(
+            f"{event_class.__name__}StateV{self.class_version}",
+            [*fields, ("class_version", int, 1)],
+            kw_only=True,
+            frozen=True,
+        )
+        self.current_decoder = msgspec.json.Decoder(current)
 
 
 class MsgspecMapper(Mapper[UUID]):
@@ -88,28 +97,46 @@ class MsgspecMapper(Mapper[UUID]):
         )
 
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
+        originator_id = stored_event.originator_id
+        return self.decode(
+            stored_event.topic,
+            stored_event.state,
+            originator_id if isinstance(originator_id, UUID) else UUID(str(originator_id)),
+            stored_event.originator_version,
+        )
+
+    def decode(
+        self, topic: str, state: bytes, originator_id: UUID, originator_version: int
+    ) -> DomainEventProtocol[UUID]:
+        """The domain event stored under `topic` with `state` for that aggregate version."""
         try:
-            event_class = resolve_topic(stored_event.topic)
+            event_class = resolve_topic(topic)
             shape = self.shape(event_class)
             if shape.class_version > 1:
-                values = self._decode_and_upcast(event_class, shape, stored_event.state)
+                values = self._decode_versioned(event_class, shape, state)
             else:
-                decoded = shape.decoder.decode(stored_event.state)
-                values = {name: getattr(decoded, name) for name in shape.field_names}
+                values = msgspec.structs.asdict(shape.decoder.decode(state))
         except Exception as e:
             msg = (
-                f"Failed to decode stored event {stored_event.topic} "
-                f"{stored_event.originator_id} v{stored_event.originator_version}: {e}"
+                f"Failed to decode stored event {topic} {originator_id} v{originator_version}: {e}"
             )
             raise MapperDeserialisationError(msg) from e
-        originator_id = stored_event.originator_id
-        values["originator_id"] = (
-            originator_id if isinstance(originator_id, UUID) else UUID(str(originator_id))
-        )
-        values["originator_version"] = stored_event.originator_version
+        values["originator_id"] = originator_id
+        values["originator_version"] = originator_version
         event = object.__new__(event_class)
         object.__setattr__(event, "__dict__", values)
         return cast(DomainEventProtocol[UUID], event)
+
+    def _decode_versioned(
+        self, event_class: type[object], shape: _EventShape, data: bytes
+    ) -> dict[str, Any]:
+        try:
+            values = msgspec.structs.asdict(shape.current_decoder.decode(data))
+        except msgspec.ValidationError:
+            return self._decode_and_upcast(event_class, shape, data)
+        if values.pop("class_version") != shape.class_version:
+            return self._decode_and_upcast(event_class, shape, data)
+        return values
 
     @staticmethod
     def _decode_and_upcast(
@@ -122,5 +149,4 @@ class MsgspecMapper(Mapper[UUID]):
         while version < shape.class_version:
             getattr(event_class, f"upcast_v{version}_v{version + 1}")(raw)
             version += 1
-        typed = msgspec.convert(raw, shape.state_type)
-        return {name: getattr(typed, name) for name in shape.field_names}
+        return msgspec.structs.asdict(msgspec.convert(raw, shape.state_type))

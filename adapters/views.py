@@ -13,15 +13,16 @@ import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import psycopg
 from psycopg import sql
 
-from adapters.persistence import Store
+from adapters.persistence import POSTGRES_EVENTS_TABLE, Store
 from projections.documents import AnyDoc
 from projections.ledger_views import SCHEMA_VERSION, Key
 from projections.store import VIEWS_NAME, ViewsMovedOn, ViewStatus, decode_doc, encode_doc
+from services.projector import LogRow
 
 LIVE = "ledger_views"
 NEXT = "ledger_views_next"
@@ -52,6 +53,8 @@ class SQLiteLedgerViews:
         self.conn.execute("PRAGMA journal_mode=WAL")
         # Views are derived and rebuildable, and the position is written with them.
         self.conn.execute("PRAGMA synchronous=NORMAL")
+        self.conn.execute("PRAGMA cache_size=-65536")
+        self._ids: dict[str, UUID] = {}
         self._create()
 
     def _create(self) -> None:
@@ -64,8 +67,7 @@ class SQLiteLedgerViews:
                 partnership_id TEXT NOT NULL,
                 position INTEGER NOT NULL,
                 body BLOB NOT NULL
-            ) WITHOUT ROWID;
-            CREATE INDEX IF NOT EXISTS {t}_by_scope ON {t} (model, partnership_id);
+            );
             CREATE TABLE IF NOT EXISTS {t}_tracking (
                 name TEXT PRIMARY KEY,
                 position INTEGER NOT NULL,
@@ -75,6 +77,33 @@ class SQLiteLedgerViews:
             );
             """
         )
+        # Index names outlive table renames, so each table's index gets a name of its own.
+        indexed = self.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND name LIKE ?",
+            (t, "%_by_scope_%"),
+        ).fetchone()
+        if indexed is None:
+            self.conn.execute(
+                f"CREATE INDEX {t}_by_scope_{uuid4().hex[:12]} ON {t} (model, partnership_id)"
+            )
+
+    def read_log(self, after: int, limit: int, stop: int) -> list[LogRow]:
+        """The event log's rows straight from `stored_events`, for the projector."""
+        rows = self.conn.execute(
+            "SELECT rowid, originator_id, originator_version, topic, state FROM stored_events "
+            "WHERE rowid > ? AND rowid <= ? ORDER BY rowid LIMIT ?",
+            (after, stop, limit),
+        ).fetchall()
+        ids = self._ids
+        if len(ids) > 100_000:
+            ids.clear()
+        result: list[LogRow] = []
+        for position, hex_id, version, topic, state in rows:
+            oid = ids.get(hex_id)
+            if oid is None:
+                oid = ids[hex_id] = UUID(hex_id)
+            result.append((position, oid, version, topic, state))
+        return result
 
     def status(self) -> ViewStatus | None:
         row = self.conn.execute(
@@ -172,11 +201,6 @@ class SQLiteLedgerViews:
             c.execute(f"DROP TABLE IF EXISTS {LIVE}_tracking")
             c.execute(f"ALTER TABLE {NEXT} RENAME TO {LIVE}")
             c.execute(f"ALTER TABLE {NEXT}_tracking RENAME TO {LIVE}_tracking")
-            # Index names survive a rename: give the live index its own name again.
-            c.execute(f"DROP INDEX IF EXISTS {NEXT}_by_scope")
-            c.execute(
-                f"CREATE INDEX IF NOT EXISTS {LIVE}_by_scope ON {LIVE} (model, partnership_id)"
-            )
             c.execute("COMMIT")
         except BaseException:
             c.execute("ROLLBACK")
@@ -237,6 +261,18 @@ class PostgresLedgerViews:
                     "timestamptz NOT NULL)"
                 ).format(self._t("_tracking"))
             )
+
+    def read_log(self, after: int, limit: int, stop: int) -> list[LogRow]:
+        """The event log's rows straight from the events table, for the projector."""
+        rows = self.conn.execute(
+            sql.SQL(
+                "SELECT notification_id, originator_id, originator_version, topic, state "
+                "FROM {}.{} WHERE notification_id > %s AND notification_id <= %s "
+                "ORDER BY notification_id LIMIT %s"
+            ).format(sql.Identifier(self.schema), sql.Identifier(POSTGRES_EVENTS_TABLE)),
+            (after, stop, limit),
+        ).fetchall()
+        return [(int(p), oid, int(v), str(t), bytes(st)) for p, oid, v, t, st in rows]
 
     def status(self) -> ViewStatus | None:
         row = self.conn.execute(

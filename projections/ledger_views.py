@@ -20,7 +20,7 @@ from domain import decision as de
 from domain import meeting as me
 from domain import partnership as pa
 from domain import plan as pl
-from domain.base import LedgerEvent
+from domain.base import LedgerCreated, LedgerEvent
 from domain.values import MemberRecord
 from projections.documents import (
     ActionDoc,
@@ -72,7 +72,8 @@ def keys_for(event: LedgerEvent) -> list[Key]:
     model = _MODEL_BY_MODULE.get(type(event).__module__)
     if model is None:
         return []
-    keys: list[Key] = [(model, event.originator_id)]
+    # A creating event makes its document: there is nothing to fetch for it.
+    keys: list[Key] = [] if isinstance(event, LedgerCreated) else [(model, event.originator_id)]
     match event:
         case pa.InterestDeclared():
             keys.append(("decision", event.decision_id))

@@ -167,7 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="rebuild every read model from the log into fresh tables, then swap them in",
     )
     _add_time_travel(rb)
-    rb.add_argument("--batch-size", type=positive, default=1000, metavar="N")
+    rb.add_argument("--batch-size", type=positive, default=5000, metavar="N")
     rb.set_defaults(handler=cmd_projections_rebuild)
     st = projections.add_parser(
         "status", parents=[common, as_json], help="each read model's position against the log"
@@ -178,7 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
         help="keep the read models current: follow the log until stopped (Ctrl-C)",
     )
-    pr.add_argument("--batch-size", type=positive, default=1000, metavar="N")
+    pr.add_argument("--batch-size", type=positive, default=5000, metavar="N")
     pr.add_argument(
         "--poll",
         type=float,
@@ -351,7 +351,12 @@ def cmd_projections_rebuild(args: argparse.Namespace, ctx: CliContext) -> int:
         until = log_position_at(session.app, args.as_of)
     bar = ProgressBar("projections.rebuild")
     result = rebuild(
-        session.app, session.views, until=until, progress=bar, batch_size=args.batch_size
+        session.app,
+        session.views,
+        until=until,
+        progress=bar,
+        batch_size=args.batch_size,
+        read_log=session.projector.read_log,
     )
     rate = bar.finish()
     summary = {
