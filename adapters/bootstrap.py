@@ -19,6 +19,7 @@ from services.ledger import LedgerApplication, utc_now
 from services.projector import Projector
 from services.queries import LedgerQueries
 from services.read_models import ViewQueries
+from services.reports import Reports
 
 
 class Ledger(msgspec.Struct, frozen=True, kw_only=True):
@@ -30,6 +31,7 @@ class Ledger(msgspec.Struct, frozen=True, kw_only=True):
     views: LedgerViewStore
     projector: Projector
     queries: ViewQueries
+    reports: Reports
     log: LedgerQueries
 
     def close(self) -> None:
@@ -70,14 +72,14 @@ def bootstrap(
     views = view_store(store)
     read_log = getattr(views, "read_log", None)
     projector = Projector(app, views, clock=utc_now, read_log=read_log)
+    refresh = projector.catch_up if in_process else None
     return Ledger(
         settings=settings,
         store=store,
         app=app,
         views=views,
         projector=projector,
-        queries=ViewQueries(
-            app, views, log.positions_of, log, refresh=projector.catch_up if in_process else None
-        ),
+        queries=ViewQueries(app, views, log.positions_of, log, refresh=refresh),
+        reports=Reports(views, today=lambda: clock().date(), refresh=refresh),
         log=log,
     )

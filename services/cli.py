@@ -11,7 +11,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Protocol, TextIO
 from uuid import UUID
 
@@ -20,6 +20,7 @@ import structlog
 
 from projections.documents import MODELS
 from projections.ledger_views import SCHEMA_VERSION
+from projections.packs import render_markdown
 from projections.store import LedgerViewStore
 from services import views as v
 from services.commands import AnyCommand
@@ -28,6 +29,7 @@ from services.ledger import Clock, LedgerApplication
 from services.progress import ProgressBar
 from services.projector import Projector, rebuild
 from services.read_models import ViewQueries
+from services.reports import Reports
 
 log = structlog.get_logger()
 
@@ -54,6 +56,9 @@ class Session(Protocol):
 
     @property
     def queries(self) -> ViewQueries: ...
+
+    @property
+    def reports(self) -> Reports: ...
 
 
 OpenLedger = Callable[[Clock | None], Session]
@@ -93,6 +98,13 @@ def non_negative(value: str) -> int:
     if number < 0:
         raise argparse.ArgumentTypeError(f"{value} is negative")
     return number
+
+
+def date_arg(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not an ISO 8601 date") from None
 
 
 def positive(value: str) -> int:
@@ -157,6 +169,51 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--after", type=non_negative, default=0, metavar="N")
     ev.add_argument("--limit", type=non_negative, default=100, metavar="N")
     ev.set_defaults(handler=cmd_events)
+
+    pdiff = plan.add_parser(
+        "diff", parents=[common, as_json], help="how a section changed between two revisions"
+    )
+    pdiff.add_argument("plan_id", type=uuid_arg, metavar="PLAN_ID")
+    pdiff.add_argument("section", metavar="SECTION")
+    pdiff.add_argument("from_revision", type=positive, metavar="FROM")
+    pdiff.add_argument("to_revision", type=positive, metavar="TO")
+    pdiff.set_defaults(handler=cmd_plan_diff)
+
+    ysw = sub.add_parser(
+        "you-said-we-did",
+        parents=[common, as_json],
+        help="the de-identified reg 56 register of responses",
+    )
+    ysw.add_argument("--partnership", type=uuid_arg, metavar="ID", required=True)
+    ysw.add_argument("--from", dest="period_start", type=date_arg, metavar="DATE")
+    ysw.add_argument("--to", dest="period_end", type=date_arg, metavar="DATE")
+    ysw.set_defaults(handler=cmd_you_said_we_did)
+
+    ms = sub.add_parser(
+        "measures",
+        parents=[common, as_json],
+        help="co-production measures of a partnership or one of its plans",
+    )
+    ms.add_argument("--partnership", type=uuid_arg, metavar="ID", required=True)
+    ms.add_argument("--plan", type=uuid_arg, metavar="ID")
+    ms.set_defaults(handler=cmd_measures)
+
+    acts = sub.add_parser(
+        "actions",
+        parents=[common, as_json],
+        help="the action tracker: commitments, progress, overdue",
+    )
+    acts.add_argument("--partnership", type=uuid_arg, metavar="ID", required=True)
+    acts.set_defaults(handler=cmd_actions)
+
+    pk = sub.add_parser(
+        "pack", parents=[common], help="a DfE QA pack or an inspection evidence pack for a plan"
+    )
+    pk.add_argument("kind", choices=("qa", "inspection"))
+    pk.add_argument("plan_id", type=uuid_arg, metavar="PLAN_ID")
+    pk.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    pk.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")
+    pk.set_defaults(handler=cmd_pack)
 
     projections = sub.add_parser("projections", help="the read models").add_subparsers(
         dest="projections_command", required=True, parser_class=_Parser
@@ -341,6 +398,98 @@ def cmd_command(args: argparse.Namespace, ctx: CliContext) -> int:
         emit_json(ctx.out, result)
     else:
         print(f"{type(command).__name__}: done ({aggregate_id}).", file=ctx.out)
+    return 0
+
+
+def cmd_plan_diff(args: argparse.Namespace, ctx: CliContext) -> int:
+    diff = ctx.open_ledger(None).reports.section_diff(
+        args.plan_id, args.section, args.from_revision, args.to_revision
+    )
+    if args.json:
+        emit_json(ctx.out, diff)
+    else:
+        print("\n".join(diff.diff) or "No change.", file=ctx.out)
+    return 0
+
+
+def cmd_you_said_we_did(args: argparse.Namespace, ctx: CliContext) -> int:
+    register = ctx.open_ledger(None).reports.you_said_we_did(
+        args.partnership, args.period_start, args.period_end
+    )
+    if args.json:
+        emit_json(ctx.out, register)
+        return 0
+    print(f"You said, we did: {register.partnership_name}", file=ctx.out)
+    for e in register.entries:
+        print(f"\n[{e.theme}] {e.reference}, answered {e.responded_on}", file=ctx.out)
+        print(f"  You said: {e.you_said}", file=ctx.out)
+        print(f"  We did ({e.outcome.replace('_', ' ')}): {e.we_did}", file=ctx.out)
+        for action in e.intended_actions:
+            print(f"  Action: {action}", file=ctx.out)
+    if not register.entries:
+        print("No published responses in this period.", file=ctx.out)
+    return 0
+
+
+def cmd_measures(args: argparse.Namespace, ctx: CliContext) -> int:
+    m = ctx.open_ledger(None).reports.measures(args.partnership, args.plan)
+    if args.json:
+        emit_json(ctx.out, m)
+        return 0
+
+    def pct(share: float | None) -> str:
+        return "-" if share is None else f"{share:.0%}"
+
+    d, o, t = m.decisions, m.outcomes, m.response_times
+    lines = [
+        f"Co-production measures as of {m.as_of} (log position {m.position})",
+        f"  decisions taken: {d.taken}; with parent input {pct(d.with_parent_input.share)}, "
+        f"forum present {pct(d.forum_present.share)}, co-produced {pct(d.coproduced.share)}",
+        f"  contributions: {o.received} received, {o.responded} answered; adopted "
+        f"{pct(o.adopted.share)}, partly {pct(o.partly_adopted.share)}, not "
+        f"{pct(o.not_adopted.share)}, out of scope {pct(o.out_of_scope.share)}",
+        f"  median days to response: {t.median_days if t.median_days is not None else '-'}; "
+        f"overdue responses: {m.overdue.count}",
+    ]
+    lines += [f"  attendance {s.sector}: {pct(s.rate)}" for s in m.attendance.sectors if s.expected]
+    lines += [f"  depth {c.key}: {c.count}" for c in m.engagement.by_depth]
+    print("\n".join(lines), file=ctx.out)
+    return 0
+
+
+def cmd_actions(args: argparse.Namespace, ctx: CliContext) -> int:
+    tracker = ctx.open_ledger(None).reports.actions(args.partnership)
+    if args.json:
+        emit_json(ctx.out, tracker)
+        return 0
+    for e in tracker.entries:
+        state = "done" if e.completed else ("OVERDUE" if e.overdue else "open")
+        print(
+            f"{e.reference:8} {state:8} due {e.due_on}  {e.percent_complete:>3}%  {e.title} "
+            f"({e.owner})",
+            file=ctx.out,
+        )
+    print(
+        f"{tracker.total} actions: {tracker.completed} completed, {tracker.open} open, "
+        f"{tracker.overdue} overdue.",
+        file=ctx.out,
+    )
+    return 0
+
+
+def cmd_pack(args: argparse.Namespace, ctx: CliContext) -> int:
+    pack = ctx.open_ledger(None).reports.pack(args.kind, args.plan_id)
+    text = (
+        msgspec.json.encode(pack).decode() + "\n"
+        if args.format == "json"
+        else render_markdown(pack)
+    )
+    if args.out:
+        with open(args.out, "w", encoding="utf-8") as f:
+            f.write(text)
+        print(f"Wrote the {args.kind} pack to {args.out}.", file=ctx.out)
+    else:
+        ctx.out.write(text)
     return 0
 
 
