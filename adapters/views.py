@@ -9,6 +9,7 @@ them in with renames inside one transaction.
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
@@ -139,8 +140,8 @@ class SQLiteLedgerViews:
         at: datetime,
     ) -> None:
         c = self.conn
-        c.execute("BEGIN IMMEDIATE")
         try:
+            c.execute("BEGIN IMMEDIATE")
             row = c.execute(
                 f"SELECT position FROM {self.table}_tracking WHERE name = ?", (VIEWS_NAME,)
             ).fetchone()
@@ -166,7 +167,8 @@ class SQLiteLedgerViews:
             )
             c.execute("COMMIT")
         except BaseException:
-            c.execute("ROLLBACK")
+            if c.in_transaction:
+                c.execute("ROLLBACK")
             raise
 
     def scan(self, model: str, partnership_id: UUID | None = None) -> list[AnyDoc]:
@@ -195,15 +197,16 @@ class SQLiteLedgerViews:
         assert isinstance(fresh, SQLiteLedgerViews)
         assert fresh.table == NEXT
         c = self.conn
-        c.execute("BEGIN IMMEDIATE")
         try:
+            c.execute("BEGIN IMMEDIATE")
             c.execute(f"DROP TABLE IF EXISTS {LIVE}")
             c.execute(f"DROP TABLE IF EXISTS {LIVE}_tracking")
             c.execute(f"ALTER TABLE {NEXT} RENAME TO {LIVE}")
             c.execute(f"ALTER TABLE {NEXT}_tracking RENAME TO {LIVE}_tracking")
             c.execute("COMMIT")
         except BaseException:
-            c.execute("ROLLBACK")
+            if c.in_transaction:
+                c.execute("ROLLBACK")
             raise
 
     def discard(self) -> None:
@@ -224,7 +227,14 @@ class PostgresLedgerViews:
         self.store = store
         self.table = table
         self.schema = store.schema or "public"
-        self.conn = psycopg.connect(
+        digest = hashlib.sha256(f"{store.dbname}.{self.schema}.{table}".encode()).digest()
+        self._lock_key = int.from_bytes(digest[:8], "big", signed=True)
+        self.conn = self._connect()
+        self._create()
+
+    def _connect(self) -> psycopg.Connection[tuple[Any, ...]]:
+        store = self.store
+        return psycopg.connect(
             host=store.host,
             port=store.port,
             dbname=store.dbname,
@@ -233,7 +243,6 @@ class PostgresLedgerViews:
             autocommit=True,
             connect_timeout=5,
         )
-        self._create()
 
     def _t(self, suffix: str = "") -> sql.Composed:
         return sql.SQL("{}.{}").format(
@@ -306,21 +315,12 @@ class PostgresLedgerViews:
         at: datetime,
     ) -> None:
         with self.conn.transaction():
+            # One writer at a time per set of views, the very first commit included.
+            self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (self._lock_key,))
             row = self.conn.execute(
-                sql.SQL("SELECT position FROM {} WHERE name = %s FOR UPDATE").format(
-                    self._t("_tracking")
-                ),
+                sql.SQL("SELECT position FROM {} WHERE name = %s").format(self._t("_tracking")),
                 (VIEWS_NAME,),
             ).fetchone()
-            if row is None:
-                # Serialise the first commit of two projectors racing on empty views.
-                self.conn.execute(
-                    sql.SQL("LOCK TABLE {} IN EXCLUSIVE MODE").format(self._t("_tracking"))
-                )
-                row = self.conn.execute(
-                    sql.SQL("SELECT position FROM {} WHERE name = %s").format(self._t("_tracking")),
-                    (VIEWS_NAME,),
-                ).fetchone()
             current = int(row[0]) if row else 0
             if current != expected_position:
                 raise ViewsMovedOn(f"views are at {current}, not {expected_position}")
@@ -392,6 +392,8 @@ class PostgresLedgerViews:
                 )
 
     def discard(self) -> None:
+        if self.conn.broken or self.conn.closed:
+            self.conn = self._connect()
         self._drop(self.table)
 
     def _drop(self, table: str) -> None:

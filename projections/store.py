@@ -96,8 +96,8 @@ class MemoryViewStore:
         current = self._status.position if self._status else 0
         if current != expected_position:
             raise ViewsMovedOn(f"views are at {current}, not {expected_position}")
-        for doc in docs:
-            self.docs[doc.id] = _copy(doc)
+        copies = {doc.id: _copy(doc) for doc in docs}
+        self.docs.update(copies)
         self._status = ViewStatus(
             position=position,
             schema_version=SCHEMA_VERSION,

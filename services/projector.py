@@ -12,7 +12,7 @@ from __future__ import annotations
 import gc
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime
 from typing import Protocol, cast, runtime_checkable
 from uuid import UUID
@@ -94,6 +94,7 @@ class Projector:
         self.cache_size = cache_size
         self.clock = clock or app.clock
         self._cache: OrderedDict[UUID, AnyDoc] = OrderedDict()
+        self._cache_position = -1  # the store position the cached documents reflect
 
     def head(self) -> int:
         return self.app.recorder.max_notification_id() or 0
@@ -129,6 +130,10 @@ class Projector:
         should_stop: Callable[[], bool] | None,
     ) -> CatchUp:
         position = self.position()
+        if position != self._cache_position:
+            # Another projector moved the views on: what is cached may be stale.
+            self._cache.clear()
+            self._cache_position = position
         target = self.head() if until is None else until
         total = max(target - position, 0)
         applied = skipped = 0
@@ -144,11 +149,11 @@ class Projector:
                 done, unknown = self._apply_batch(notes, position)
             except ViewsMovedOn:
                 self._cache.clear()
-                position = self.position()
+                position = self._cache_position = self.position()
                 continue
             applied += done
             skipped += unknown
-            position = notes[-1][0]
+            position = self._cache_position = notes[-1][0]
             if progress:
                 progress(min(position - (target - total), total), total)
         return CatchUp(applied=applied, skipped=skipped, position=position, complete=complete)
@@ -182,6 +187,7 @@ class Projector:
         except BaseException:
             # Cached documents were changed in place: they no longer match the store.
             self._cache.clear()
+            self._cache_position = -1
             raise
         self._evict()
         return len(events), unknown
@@ -276,7 +282,12 @@ def rebuild(
         store.swap_in(fresh)
         return result
     except BaseException:
-        fresh.discard()
+        # The reason the rebuild stopped (a Ctrl-C, say) is what the caller must see,
+        # even if clearing up the half-built tables fails too; the next rebuild
+        # starts by dropping them anyway.
+        with suppress(Exception):
+            fresh.discard()
         raise
     finally:
-        fresh.close()
+        with suppress(Exception):
+            fresh.close()

@@ -1,0 +1,561 @@
+"""One contract for the read-model stores, held by memory, SQLite and PostgreSQL.
+
+Each test runs on `MemoryViewStore`, `SQLiteLedgerViews` on a real file and
+`PostgresLedgerViews` in a fresh PostgreSQL schema. The documents are the ones
+the Northmoor scenario projects, so every model and field shape goes through
+each store's encoding.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import closing
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from uuid import UUID, uuid4
+
+import msgspec
+import psycopg
+import pytest
+
+from adapters import persistence
+from adapters.views import PostgresLedgerViews, SQLiteLedgerViews
+from projections.documents import AnyDoc, MeetingDoc, model_of
+from projections.ledger_views import SCHEMA_VERSION
+from projections.store import LedgerViewStore, MemoryViewStore, ViewsMovedOn, encode_doc
+from services.demo import IDS, ScenarioClock, write_northmoor
+from services.ledger import LedgerApplication
+from services.projector import Projector, RebuildInterrupted, rebuild
+from tests.unit.builders import an_app
+
+AT = datetime(2030, 6, 3, 9, 30, tzinfo=UTC)
+
+
+class Backend:
+    """A view store backend: opens stores on one database and lists its tables."""
+
+    def __init__(self, kind: str, open_store: Callable[[str], LedgerViewStore]) -> None:
+        self.kind = kind
+        self._open = open_store
+        self.opened: list[LedgerViewStore] = []
+        self._memory: MemoryViewStore | None = None
+
+    def open(self, table: str = "ledger_views") -> LedgerViewStore:
+        """Another store on the same database (another connection, where there is one);
+        `table` names the tables of views other than the live ones."""
+        if self.kind == "memory":
+            if self._memory is None:
+                self._memory = MemoryViewStore()
+            return self._memory
+        store = self._open(table)
+        self.opened.append(store)
+        return store
+
+    def close(self) -> None:
+        for store in self.opened:
+            store.close()
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+    if request.param == "memory":
+        found = Backend("memory", lambda table: MemoryViewStore())
+    elif request.param == "sqlite":
+        path = str(tmp_path / "views.db")
+        found = Backend("sqlite", lambda table: SQLiteLedgerViews(path, table=table))
+    else:
+        url: str = request.getfixturevalue("postgres_url")
+        store = persistence.parse_database_url(url)
+        found = Backend("postgres", lambda table: PostgresLedgerViews(store, table=table))
+    try:
+        yield found
+    finally:
+        found.close()
+
+
+@pytest.fixture
+def views(backend: Backend) -> LedgerViewStore:
+    return backend.open()
+
+
+@pytest.fixture(scope="module")
+def northmoor_app() -> Iterator[LedgerApplication]:
+    clock = ScenarioClock(datetime(2025, 9, 1, tzinfo=UTC))
+    app = an_app(clock)
+    write_northmoor(app, clock)
+    try:
+        yield app
+    finally:
+        app.close()
+
+
+@pytest.fixture(scope="module")
+def northmoor_docs(northmoor_app: LedgerApplication) -> list[AnyDoc]:
+    store = MemoryViewStore()
+    Projector(northmoor_app, store).catch_up()
+    return list(store.docs.values())
+
+
+def commit(
+    store: LedgerViewStore,
+    docs: Sequence[AnyDoc],
+    expected: int,
+    position: int,
+    *,
+    skipped: int = 0,
+    at: datetime = AT,
+) -> None:
+    store.commit(docs, expected_position=expected, position=position, skipped=skipped, at=at)
+
+
+def everything(store: LedgerViewStore) -> dict[UUID, bytes]:
+    """Every document in the store, encoded, by id."""
+    return {
+        doc.id: encode_doc(doc)
+        for model in ("partnership", "plan", "decision", "contribution", "meeting", "action")
+        for doc in store.scan(model)
+    }
+
+
+def encoded(docs: Sequence[AnyDoc]) -> dict[UUID, bytes]:
+    return {doc.id: encode_doc(doc) for doc in docs}
+
+
+def a_meeting(partnership_id: UUID, title: str = "Board") -> MeetingDoc:
+    return MeetingDoc(
+        id=uuid4(), partnership_id=partnership_id, title=title, held_at=AT, position=1
+    )
+
+
+def catalog(views: LedgerViewStore, kind: str) -> set[str]:
+    """Names of the view store's tables (kind "table") or of the indexes on its live
+    documents table (kind "index"); empty for the memory store."""
+    if isinstance(views, SQLiteLedgerViews):
+        query = (
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'ledger_views%'"
+            if kind == "table"
+            else "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = "
+            "'ledger_views' AND sql LIKE '%(model, partnership_id)%'"
+        )
+        with closing(sqlite3.connect(views.path)) as conn:
+            return {str(name) for (name,) in conn.execute(query).fetchall()}
+    if isinstance(views, PostgresLedgerViews):
+        query = (
+            "SELECT tablename FROM pg_tables WHERE schemaname = %s"
+            if kind == "table"
+            else "SELECT indexname FROM pg_indexes WHERE schemaname = %s AND tablename = "
+            "'ledger_views' AND indexdef LIKE '%%(model, partnership_id)%%'"
+        )
+        store = views.store
+        with psycopg.connect(
+            host=store.host,
+            port=store.port,
+            dbname=store.dbname,
+            user=store.user,
+            password=store.password or None,
+        ) as conn:
+            rows = conn.execute(query, (views.schema,)).fetchall()
+            return {str(name) for (name,) in rows if str(name).startswith("ledger_views")}
+    return set()
+
+
+LIVE_TABLES = {"ledger_views", "ledger_views_tracking"}
+
+
+def assert_only_live_tables(backend: Backend, views: LedgerViewStore) -> None:
+    if backend.kind != "memory":
+        assert catalog(views, "table") == LIVE_TABLES
+        assert len(catalog(views, "index")) == 1
+
+
+# Reading and writing
+
+
+def test_a_store_never_built_has_no_status_documents_or_counts(views: LedgerViewStore) -> None:
+    assert views.status() is None
+    assert views.counts() == {}
+    assert views.scan("decision") == []
+    assert views.load([("decision", IDS.decision)]) == {}
+
+
+def test_a_commit_writes_the_documents_and_the_position_together(
+    backend: Backend, views: LedgerViewStore, northmoor_docs: list[AnyDoc]
+) -> None:
+    commit(views, northmoor_docs, 0, 54, skipped=2)
+
+    status = views.status()
+    assert status is not None
+    assert (status.position, status.schema_version, status.skipped) == (54, SCHEMA_VERSION, 2)
+    assert status.updated_at == AT
+    assert everything(views) == encoded(northmoor_docs)
+    assert everything(backend.open()) == encoded(northmoor_docs)
+
+
+def test_skipped_events_add_up_over_commits_and_documents_are_replaced_by_id(
+    views: LedgerViewStore, northmoor_docs: list[AnyDoc]
+) -> None:
+    commit(views, northmoor_docs, 0, 54, skipped=1)
+    changed = [
+        msgspec.structs.replace(doc, position=60)
+        for doc in northmoor_docs
+        if model_of(doc) == "decision"
+    ]
+
+    commit(views, changed, 54, 60, skipped=2, at=AT + timedelta(hours=1))
+
+    status = views.status()
+    assert status is not None
+    assert (status.position, status.skipped) == (60, 3)
+    assert status.updated_at == AT + timedelta(hours=1)
+    decisions = views.scan("decision")
+    assert [d.position for d in decisions] == [60]
+    assert len(everything(views)) == len(northmoor_docs)
+
+
+def test_a_stale_expected_position_raises_views_moved_on_and_writes_nothing(
+    views: LedgerViewStore, northmoor_docs: list[AnyDoc]
+) -> None:
+    commit(views, northmoor_docs[:3], 0, 10)
+    before, status = everything(views), views.status()
+    newcomer = a_meeting(northmoor_docs[0].partnership_id)
+    moved = msgspec.structs.replace(northmoor_docs[0], position=11)
+
+    for stale in (0, 5, 11):
+        with pytest.raises(ViewsMovedOn):
+            commit(views, [newcomer, moved], stale, 11)
+
+    assert everything(views) == before
+    assert views.status() == status
+
+
+def test_a_first_commit_that_expects_a_position_raises_views_moved_on(
+    views: LedgerViewStore, northmoor_docs: list[AnyDoc]
+) -> None:
+    with pytest.raises(ViewsMovedOn):
+        commit(views, northmoor_docs, 3, 54)
+
+    assert views.status() is None
+    assert views.counts() == {}
+
+
+class Unwritable:
+    """A commit time no store can write."""
+
+    def isoformat(self) -> str:
+        raise RuntimeError("this time cannot be written")
+
+
+def test_a_commit_that_fails_part_way_writes_nothing(
+    views: LedgerViewStore, northmoor_docs: list[AnyDoc]
+) -> None:
+    commit(views, northmoor_docs[:2], 0, 10)
+    before, status = everything(views), views.status()
+    replaced = msgspec.structs.replace(northmoor_docs[0], position=11)
+    unencodable = msgspec.structs.replace(a_meeting(IDS.partnership), title=object())
+
+    with pytest.raises(TypeError):
+        commit(views, [replaced, *northmoor_docs[2:], unencodable], 10, 11)
+
+    assert everything(views) == before
+    assert views.status() == status
+
+
+def test_a_commit_whose_position_cannot_be_written_leaves_the_documents_unwritten(
+    backend: Backend, views: LedgerViewStore, northmoor_docs: list[AnyDoc]
+) -> None:
+    if backend.kind == "memory":
+        pytest.skip("the memory store keeps any value as the commit time")
+    commit(views, northmoor_docs[:2], 0, 10)
+    before, status = everything(views), views.status()
+
+    with pytest.raises((RuntimeError, psycopg.Error)):
+        commit(views, northmoor_docs[2:], 10, 11, at=Unwritable())  # type: ignore[arg-type]
+
+    assert everything(views) == before
+    assert views.status() == status
+    commit(views, northmoor_docs[2:], 10, 11)
+    assert everything(views) == encoded(northmoor_docs)
+
+
+def test_load_returns_the_documents_asked_for_under_their_model_only(
+    views: LedgerViewStore, northmoor_docs: list[AnyDoc]
+) -> None:
+    commit(views, northmoor_docs, 0, 54)
+    by_id = {doc.id: doc for doc in northmoor_docs}
+
+    found = views.load([("decision", IDS.decision), ("plan", IDS.plan), ("meeting", uuid4())])
+
+    assert views.load([("plan", IDS.decision), ("meeting", IDS.plan)]) == {}
+    assert set(found) == {("decision", IDS.decision), ("plan", IDS.plan)}
+    assert encode_doc(found[("decision", IDS.decision)]) == encode_doc(by_id[IDS.decision])
+    assert encode_doc(found[("plan", IDS.plan)]) == encode_doc(by_id[IDS.plan])
+
+
+def test_load_finds_more_documents_than_fit_in_one_query(views: LedgerViewStore) -> None:
+    partnership_id = uuid4()
+    meetings = [a_meeting(partnership_id, f"Meeting {i}") for i in range(1200)]
+    commit(views, meetings, 0, 1200)
+
+    wanted = [("meeting", m.id) for m in meetings] + [("meeting", uuid4()) for _ in range(30)]
+    found = views.load(wanted)
+
+    assert len(found) == 1200
+    assert {key: encode_doc(doc) for key, doc in found.items()} == {
+        ("meeting", m.id): encode_doc(m) for m in meetings
+    }
+
+
+def test_scan_and_counts_go_by_model_and_partnership(
+    views: LedgerViewStore, northmoor_docs: list[AnyDoc]
+) -> None:
+    other = uuid4()
+    elsewhere = [a_meeting(other), a_meeting(other)]
+    commit(views, [*northmoor_docs, *elsewhere], 0, 60)
+
+    expected_counts: dict[str, int] = {}
+    for doc in northmoor_docs:
+        expected_counts[model_of(doc)] = expected_counts.get(model_of(doc), 0) + 1
+    expected_counts["meeting"] += 2
+    assert views.counts() == expected_counts
+    assert len(views.scan("meeting")) == expected_counts["meeting"]
+    assert encoded(views.scan("meeting", other)) == encoded(elsewhere)
+    assert encoded(views.scan("meeting", IDS.partnership)) == encoded(
+        [d for d in northmoor_docs if model_of(d) == "meeting"]
+    )
+    assert encoded(views.scan("decision", IDS.partnership)) == encoded(
+        [d for d in northmoor_docs if model_of(d) == "decision"]
+    )
+    assert views.scan("action", other) == []
+
+
+# Rebuilding beside the live views
+
+
+def test_a_fresh_store_is_empty_and_invisible_until_swapped_in(
+    backend: Backend, views: LedgerViewStore, northmoor_docs: list[AnyDoc]
+) -> None:
+    old = [a_meeting(IDS.partnership, "Old meeting")]
+    commit(views, old, 0, 5)
+    fresh = views.fresh()
+    try:
+        assert fresh.status() is None
+        assert fresh.counts() == {}
+        commit(fresh, northmoor_docs, 0, 54)
+        assert everything(views) == encoded(old)
+        assert everything(backend.open()) == encoded(old)
+
+        views.swap_in(fresh)
+    finally:
+        fresh.close()
+
+    status = views.status()
+    assert status is not None
+    assert status.position == 54
+    assert everything(views) == encoded(northmoor_docs)
+    reader = backend.open()
+    assert everything(reader) == encoded(northmoor_docs)
+    assert reader.load([("decision", IDS.decision)]).keys() == {("decision", IDS.decision)}
+
+
+def test_swapping_in_twice_in_a_row_works_and_leaves_only_the_live_names(
+    backend: Backend, views: LedgerViewStore, northmoor_docs: list[AnyDoc]
+) -> None:
+    # Use the live store often first, so any statement a connection keeps prepared
+    # refers to the tables the swaps replace.
+    commit(views, northmoor_docs[:1], 0, 1)
+    for _ in range(8):
+        views.status()
+        views.load([("decision", IDS.decision)])
+        views.scan("decision")
+    assert_only_live_tables(backend, views)
+
+    for round_, docs in enumerate((northmoor_docs[:5], northmoor_docs), start=1):
+        fresh = views.fresh()
+        try:
+            commit(fresh, docs, 0, 50 + round_)
+            views.swap_in(fresh)
+        finally:
+            fresh.close()
+        status = views.status()
+        assert status is not None
+        assert status.position == 50 + round_
+        assert everything(views) == encoded(docs)
+
+    assert_only_live_tables(backend, views)
+    commit(views, [a_meeting(IDS.partnership)], 52, 53)
+    assert views.counts()["meeting"] == 2
+    assert everything(backend.open()) == everything(views)
+
+
+def test_discard_removes_the_fresh_tables_and_leaves_the_live_views(
+    backend: Backend, views: LedgerViewStore, northmoor_docs: list[AnyDoc]
+) -> None:
+    commit(views, northmoor_docs[:3], 0, 3)
+    fresh = views.fresh()
+    try:
+        commit(fresh, northmoor_docs, 0, 54)
+        if backend.kind != "memory":
+            assert catalog(views, "table") > LIVE_TABLES
+        fresh.discard()
+    finally:
+        fresh.close()
+
+    assert_only_live_tables(backend, views)
+    assert everything(views) == encoded(northmoor_docs[:3])
+    status = views.status()
+    assert status is not None
+    assert status.position == 3
+
+
+def test_a_fresh_store_starts_empty_even_after_an_abandoned_rebuild(
+    views: LedgerViewStore, northmoor_docs: list[AnyDoc]
+) -> None:
+    abandoned = views.fresh()
+    commit(abandoned, northmoor_docs, 0, 54)
+    abandoned.close()
+
+    fresh = views.fresh()
+    try:
+        assert fresh.status() is None
+        assert fresh.counts() == {}
+    finally:
+        fresh.close()
+
+
+def test_an_interrupted_rebuild_leaves_the_live_views_and_no_fresh_tables(
+    backend: Backend, views: LedgerViewStore, northmoor_app: LedgerApplication
+) -> None:
+    Projector(northmoor_app, views).catch_up(until=30)
+    before, status = everything(views), views.status()
+    checks = iter(range(100))
+
+    with pytest.raises(RebuildInterrupted):
+        rebuild(northmoor_app, views, batch_size=4, should_stop=lambda: next(checks) >= 3)
+
+    assert everything(views) == before
+    assert views.status() == status
+    assert_only_live_tables(backend, views)
+
+    result = rebuild(northmoor_app, views, batch_size=4)
+    expected = MemoryViewStore()
+    Projector(northmoor_app, expected).catch_up()
+    assert result.position == 54
+    assert everything(views) == everything(expected)
+    assert_only_live_tables(backend, views)
+
+
+def test_projectors_racing_on_one_database_apply_every_batch_once(
+    backend: Backend, northmoor_app: LedgerApplication
+) -> None:
+    if backend.kind == "memory":
+        pytest.skip("the memory store serves one thread")
+    stores = [backend.open() for _ in range(3)]
+    errors: list[BaseException] = []
+    start = threading.Barrier(len(stores))
+
+    def follow(store: LedgerViewStore, batch_size: int) -> None:
+        try:
+            start.wait()
+            Projector(northmoor_app, store, batch_size=batch_size).catch_up()
+        except BaseException as e:  # reported below, with the thread's own traceback
+            errors.append(e)
+
+    threads = [
+        threading.Thread(target=follow, args=(store, size))
+        for store, size in zip(stores, (1, 2, 3), strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert errors == []
+    expected = MemoryViewStore()
+    Projector(northmoor_app, expected).catch_up()
+    status = stores[0].status()
+    assert status is not None
+    assert status.position == 54
+    assert everything(stores[0]) == everything(expected)
+
+
+def race_first_commits(racers: Sequence[LedgerViewStore]) -> list[str]:
+    """Each store makes its first commit at the same moment, in a thread of its own;
+    the sorted outcomes."""
+    start = threading.Barrier(len(racers))
+    results: list[str] = []
+
+    def first_commit(store: LedgerViewStore) -> None:
+        start.wait()
+        try:
+            commit(store, [a_meeting(uuid4())], 0, 1)
+            results.append("committed")
+        except ViewsMovedOn:
+            results.append("views moved on")
+        except Exception as e:  # the outcome is what the test checks
+            results.append(type(e).__name__)
+
+    threads = [threading.Thread(target=first_commit, args=(r,)) for r in racers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return sorted(results)
+
+
+def test_two_first_commits_racing_on_empty_views_end_in_one_commit_and_one_views_moved_on(
+    backend: Backend,
+) -> None:
+    if backend.kind == "memory":
+        pytest.skip("the memory store serves one thread")
+    outcomes = []
+    for round_ in range(10):
+        racers = [backend.open(f"race_{round_}") for _ in range(2)]
+        outcomes.append(race_first_commits(racers))
+        status = racers[0].status()
+        assert status is not None
+        assert status.position == 1
+        assert racers[0].counts() == {"meeting": 1}
+
+    assert outcomes == [["committed", "views moved on"]] * 10
+
+
+# Ctrl-C on SQLite
+
+
+class InterruptedAtCommit:
+    """A SQLite connection on which Ctrl-C arrives just as a COMMIT returns."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def execute(self, statement: str, *args: Any) -> sqlite3.Cursor:
+        cursor = self.conn.execute(statement, *args)
+        if statement == "COMMIT":
+            raise KeyboardInterrupt
+        return cursor
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.conn, name)
+
+
+def test_ctrl_c_as_a_sqlite_commit_returns_surfaces_as_an_interruption(
+    tmp_path: Path, northmoor_docs: list[AnyDoc]
+) -> None:
+    views = SQLiteLedgerViews(str(tmp_path / "views.db"))
+    real = views.conn
+    try:
+        views.conn = InterruptedAtCommit(real)  # type: ignore[assignment]
+        with pytest.raises(KeyboardInterrupt):
+            commit(views, northmoor_docs, 0, 54)
+        views.conn = real
+
+        status = views.status()
+        assert status is not None
+        assert status.position == 54
+        assert everything(views) == encoded(northmoor_docs)
+        commit(views, [], 54, 55)
+    finally:
+        real.close()
