@@ -108,7 +108,18 @@ class ContributionReceived(LedgerEvent):
     contribution_id: UUID
 
     def apply(self, aggregate: InclusionPlan) -> None:
-        aggregate.contribution_ids.append(self.contribution_id)
+        aggregate.awaiting_triage.add(self.contribution_id)
+
+
+class PlanContributionTriaged(LedgerEvent):
+    """A contribution concerning this plan was triaged (or routed to an individual case)."""
+
+    TOPIC = "PlanContributionTriaged"
+
+    contribution_id: UUID
+
+    def apply(self, aggregate: InclusionPlan) -> None:
+        aggregate.awaiting_triage.discard(self.contribution_id)
 
 
 class PlanSubmittedForQA(LedgerEvent):
@@ -188,7 +199,7 @@ class InclusionPlan(LedgerAggregate):
         self.template: PlanTemplate | None = None
         self.stage = ""
         self.sections: dict[str, SectionState] = {}
-        self.contribution_ids: list[UUID] = []
+        self.awaiting_triage: set[UUID] = set()
         self.submitted_versions: dict[int, str] = {}
         self.qa_approved = False
         self.consultation_open = False
@@ -314,14 +325,20 @@ class InclusionPlan(LedgerAggregate):
             ContributionReceived, contribution_id=contribution_id, actor=actor, timestamp=at
         )
 
-    def submit_for_qa(self, *, awaiting_triage: int, actor: Actor, at: datetime) -> None:
+    def note_triage(self, *, contribution_id: UUID, actor: Actor, at: datetime) -> None:
+        if contribution_id in self.awaiting_triage:
+            self.trigger_event(
+                PlanContributionTriaged, contribution_id=contribution_id, actor=actor, timestamp=at
+            )
+
+    def submit_for_qa(self, *, actor: Actor, at: datetime) -> None:
         if self.consultation_open:
             raise ConsultationOpen(f"{self.title} cannot be submitted while consultation is open.")
         stage = self.plan_template.next_stage(self.stage, "submit_for_qa")
-        if awaiting_triage:
+        if self.awaiting_triage:
             raise ContributionsAwaitingTriage(
-                f"{self.title} cannot be submitted: {awaiting_triage} contribution(s) on the "
-                "plan await triage."
+                f"{self.title} cannot be submitted: {len(self.awaiting_triage)} contribution(s) "
+                "on the plan await triage."
             )
         self.trigger_event(
             PlanSubmittedForQA,

@@ -90,7 +90,8 @@ class PlanDoc(Doc, kw_only=True, tag="plan"):
     consultations: list[ConsultationDoc] = []
     qa_feedback: list[QAFeedbackDoc] = []
     submitted_versions: dict[int, str] = {}
-    contribution_ids: list[UUID] = []
+    contributions_received: int = 0
+    contributions_awaiting_triage: int = 0
     local_offer_url: str = ""
     superseded_by: UUID | None = None
 

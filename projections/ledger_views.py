@@ -277,7 +277,10 @@ def _plan(e: LedgerEvent, position: int, docs: DocAccess) -> None:
                 last.summary = e.summary
             new_stage = e.stage
         case pl.ContributionReceived():
-            doc.contribution_ids.append(e.contribution_id)
+            doc.contributions_received += 1
+            doc.contributions_awaiting_triage += 1
+        case pl.PlanContributionTriaged():
+            doc.contributions_awaiting_triage -= 1
         case pl.PlanSubmittedForQA():
             doc.submitted_versions[e.version] = e.content_hash
             new_stage = e.stage

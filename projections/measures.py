@@ -227,7 +227,7 @@ def plan_decision_ids(plan: PlanDoc, decisions: Iterable[DecisionDoc]) -> set[UU
 
 
 def on_plan(contribution: ContributionDoc, plan: PlanDoc) -> bool:
-    return contribution.plan_id == plan.id or contribution.id in plan.contribution_ids
+    return contribution.plan_id == plan.id
 
 
 def has_parent_input(decision: DecisionDoc, contributions: dict[UUID, ContributionDoc]) -> bool:

@@ -20,6 +20,7 @@ from domain.errors import Conflict, LedgerRuleBroken, NotFound
 from domain.meeting import Meeting
 from domain.partnership import Partnership
 from domain.plan import InclusionPlan, SectionText
+from domain.values import Actor
 from services import commands as c
 
 Clock = Callable[[], datetime]
@@ -347,8 +348,7 @@ class LedgerApplication(Application[UUID]):
 
     def submit_plan_for_qa(self, cmd: c.SubmitPlanForQA) -> UUID:
         plan = self.load(InclusionPlan, cmd.plan_id)
-        awaiting = sum(not self.load(Contribution, cid).triaged for cid in plan.contribution_ids)
-        plan.submit_for_qa(awaiting_triage=awaiting, actor=cmd.actor, at=self.clock())
+        plan.submit_for_qa(actor=cmd.actor, at=self.clock())
         self.save_all(plan)
         return plan.id
 
@@ -420,22 +420,34 @@ class LedgerApplication(Application[UUID]):
 
     def triage_contribution(self, cmd: c.TriageContribution) -> UUID:
         contribution = self.load(Contribution, cmd.contribution_id)
+        at = self.clock()
         contribution.triage(
             themes=cmd.themes,
             sections=cmd.sections,
             note=cmd.note,
             actor=cmd.actor,
-            at=self.clock(),
+            at=at,
         )
-        self.save_all(contribution)
+        self.save_all(contribution, *self._note_triage_on_plan(contribution, cmd.actor, at))
         return contribution.id
+
+    def _note_triage_on_plan(
+        self, contribution: Contribution, actor: Actor, at: datetime
+    ) -> list[LedgerAggregate]:
+        """The plan a contribution concerns keeps count of what still awaits triage."""
+        if contribution.plan_id is None:
+            return []
+        plan = self.load(InclusionPlan, contribution.plan_id)
+        plan.note_triage(contribution_id=contribution.id, actor=actor, at=at)
+        return [plan]
 
     def route_contribution_to_individual_case(
         self, cmd: c.RouteContributionToIndividualCase
     ) -> UUID:
         contribution = self.load(Contribution, cmd.contribution_id)
-        contribution.route_to_individual_case(reason=cmd.reason, actor=cmd.actor, at=self.clock())
-        self.save_all(contribution)
+        at = self.clock()
+        contribution.route_to_individual_case(reason=cmd.reason, actor=cmd.actor, at=at)
+        self.save_all(contribution, *self._note_triage_on_plan(contribution, cmd.actor, at))
         return contribution.id
 
     def issue_response(self, cmd: c.IssueResponse) -> UUID:

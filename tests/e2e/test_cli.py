@@ -17,6 +17,7 @@ from services.demo import IDS
 
 CLI = str(Path(sys.executable).with_name("inclusion-ledger"))
 D_24_07 = str(IDS.decision)
+NORTHMOOR_EVENTS = 56  # the scenario's commands store this many events
 
 
 def run(
@@ -77,7 +78,7 @@ def test_demo_refuses_a_non_empty_ledger_without_force(demo_db: str) -> None:
 
     forced = run("demo", "--force", db=demo_db)
     assert forced.returncode == 0, forced.stderr
-    assert len(as_json(run("events", "--limit", "1000", "--json", db=demo_db))) == 54
+    assert len(as_json(run("events", "--limit", "1000", "--json", db=demo_db))) == NORTHMOOR_EVENTS
 
 
 def test_decision_show_json_names_everyone_who_shaped_d_24_07(demo_db: str) -> None:

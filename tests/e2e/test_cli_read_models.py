@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from services.demo import IDS
-from tests.e2e.test_cli import as_json, assert_refused, run
+from tests.e2e.test_cli import NORTHMOOR_EVENTS, as_json, assert_refused, run
 
 PARTNERSHIP = str(IDS.partnership)
 PLAN = str(IDS.plan)
@@ -48,7 +48,7 @@ def test_measures_report_the_share_of_decisions_with_the_forum_present(demo_db: 
     assert measures["outcomes"]["adopted"]["count"] == 1
     assert measures["outcomes"]["partly_adopted"]["count"] == 1
     assert measures["response_times"]["median_days"] == 80.5
-    assert measures["position"] == 54
+    assert measures["position"] == NORTHMOOR_EVENTS
 
 
 def test_measures_for_a_plan_of_another_partnership_are_refused(demo_db: str) -> None:
@@ -123,12 +123,12 @@ def test_projections_status_rebuild_and_run_report_positions(tmp_path: Path) -> 
     rebuilt = as_json(run("projections", "rebuild", "--at-position", "30", "--json", db=url))
     assert rebuilt["position"] == 30
     behind = as_json(run("projections", "status", "--json", db=url))
-    assert {row["behind"] for row in behind} == {24}
+    assert {row["behind"] for row in behind} == {NORTHMOOR_EVENTS - 30}
 
     followed = run("projections", "run", "--once", db=url)
     assert followed.returncode == 0, followed.stderr
     status = as_json(run("projections", "status", "--json", db=url))
-    assert {row["position"] for row in status} == {54}
+    assert {row["position"] for row in status} == {NORTHMOOR_EVENTS}
     counts = {row["model"]: row["documents"] for row in status}
     assert counts == {
         "partnership": 1,

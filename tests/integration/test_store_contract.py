@@ -255,7 +255,7 @@ def test_the_notification_log_is_gap_free_and_in_the_order_events_were_saved(
     ledger.app.handle(revise_vision(plan_id, "Second draft."))
     ledger.app.handle(submit_on_plan(partnership_id, plan_id, "C-1"))
 
-    contribution_id = ledger.app.load(InclusionPlan, plan_id).contribution_ids[0]
+    (contribution_id,) = ledger.app.load(InclusionPlan, plan_id).awaiting_triage
 
     log = log_of(ledger)
 
@@ -327,7 +327,7 @@ def test_a_contribution_on_a_plan_saves_the_contribution_and_the_plans_receipt_t
         ]
     )
     assert [p for p, *_ in added] == [len(before) + 1, len(before) + 2]
-    assert ledger.app.load(InclusionPlan, plan_id).contribution_ids == [contribution_id]
+    assert ledger.app.load(InclusionPlan, plan_id).awaiting_triage == {contribution_id}
     contribution = ledger.app.load(Contribution, contribution_id)
     assert (contribution.plan_id, contribution.reference) == (plan_id, "C-112")
 
@@ -354,7 +354,7 @@ def test_a_multi_aggregate_save_that_conflicts_stores_none_of_its_aggregates(
     with pytest.raises(NotFound):
         ledger.app.load(Contribution, contribution_id)
     plan = ledger.app.load(InclusionPlan, plan_id)
-    assert plan.contribution_ids == []
+    assert plan.awaiting_triage == set()
     assert plan.sections["vision"].text == "Revised first."
 
 
