@@ -8,7 +8,7 @@ strings, so moving a class never orphans history.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TypeVar
+from typing import Self, TypeVar
 
 from eventsourcing.domain import Aggregate, ProgrammingError
 from eventsourcing.utils import register_topic
@@ -42,10 +42,24 @@ class LedgerCreated(LedgerEvent, Aggregate.Created):
 class LedgerAggregate(Aggregate):
     """Aggregates here use explicit event classes with `apply` methods:
     public methods validate, then trigger an event; `apply` only sets state.
+
+    State is immutable values (str, int, dates, UUIDs, enums, frozen structs,
+    tuples) or dicts, lists and sets of them, so a copy needs to copy those
+    containers and nothing deeper.
     """
 
     Event = LedgerEvent
     Created = LedgerCreated
+
+    def __deepcopy__(self, memo: dict[int, object]) -> Self:
+        clone = object.__new__(type(self))
+        clone.__dict__.update(
+            {
+                name: value.copy() if isinstance(value, dict | list | set) else value
+                for name, value in self.__dict__.items()
+            }
+        )
+        return clone
 
 
 E = TypeVar("E", bound=LedgerRuleBroken)

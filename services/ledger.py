@@ -3,9 +3,9 @@ aggregates it needs, asking the domain to decide, and saving in one transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any, ClassVar, TypeVar, assert_never
+from typing import Any, ClassVar, TypeVar, assert_never, cast
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -37,6 +37,33 @@ _KIND_NAMES: dict[type[LedgerAggregate], str] = {
     Meeting: "meeting",
     Action: "action",
 }
+
+
+def _project(aggregate: Any, events: Iterable[Any]) -> Any:
+    """eventsourcing's `project_aggregate`, without its per-event protocol check
+    (a costly `isinstance` against a runtime Protocol on every replayed event)."""
+    for event in events:
+        aggregate = event.mutate(aggregate)
+    return aggregate
+
+
+class _InOrder:
+    """A batch's events handed to `save()` as one object, so they are stored in the
+    order the commands made them, across aggregates."""
+
+    id = UUID(int=0)
+
+    def __init__(self, events: list[DomainEventProtocol[UUID]]) -> None:
+        self._events = events
+
+    def collect_events(self) -> list[DomainEventProtocol[UUID]]:
+        return self._events
+
+
+def _ids_of(item: LedgerAggregate | _InOrder) -> set[UUID]:
+    if isinstance(item, _InOrder):
+        return {e.originator_id for e in item.collect_events()}
+    return {item.id}
 
 
 class _Batch:
@@ -86,7 +113,7 @@ class LedgerApplication(Application[UUID]):
             aggregate = self._batch.aggregates[aggregate_id]
         else:
             try:
-                aggregate = self.repository.get(aggregate_id)
+                aggregate = self.repository.get(aggregate_id, projector_func=_project)
             except AggregateNotFoundError:
                 raise NotFound(f"No {_KIND_NAMES[kind]} with id {aggregate_id}.") from None
         if not isinstance(aggregate, kind):
@@ -104,20 +131,13 @@ class LedgerApplication(Application[UUID]):
             return
         self._store(aggregates)
 
-    def _store(self, items: Sequence[LedgerAggregate | DomainEventProtocol[UUID]]) -> None:
+    def _store(self, items: Sequence[LedgerAggregate | _InOrder]) -> None:
         try:
-            self.save(*items)
+            self.save(*cast(Sequence[LedgerAggregate], items))
         except IntegrityError:
-            ids = ", ".join(
-                sorted(
-                    {
-                        str(i.id if isinstance(i, LedgerAggregate) else i.originator_id)
-                        for i in items
-                    }
-                )
-            )
+            ids = sorted({str(i) for item in items for i in _ids_of(item)})
             raise Conflict(
-                f"{ids} changed while this command ran; nothing was saved, try again."
+                f"{', '.join(ids)} changed while this command ran; nothing was saved, try again."
             ) from None
 
     # The single entry for every edge (CLI, HTTP, NATS intake).
@@ -216,7 +236,7 @@ class LedgerApplication(Application[UUID]):
                         f"refused, so none was stored: {e.message}"
                     ) from e
             if self._batch.events:
-                self._store(self._batch.events)
+                self._store([_InOrder(self._batch.events)])
             return results
         finally:
             self._batch = None
