@@ -17,6 +17,15 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 SCHEMA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 APPLICATION_NAME = "InclusionLedger"
 POSTGRES_EVENTS_TABLE = "inclusionledger_events"
+LEDGER_TABLES = (
+    "ledger_chain",
+    "ledger_checkpoints",
+    "ledger_views",
+    "ledger_views_tracking",
+    "ledger_views_next",
+    "ledger_views_next_tracking",
+)
+"""Tables the ledger keeps beside the events, all derived from or bound to them."""
 
 
 class StoreUnreachable(RuntimeError):
@@ -98,6 +107,7 @@ def eventsourcing_env(store: Store) -> dict[str, str]:
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": store.path,
             "SQLITE_LOCK_TIMEOUT": "10",
+            "APPLICATION_RECORDER_TOPIC": "adapters.chain:ChainedSQLiteApplicationRecorder",
         }
     if store.kind == "postgres":
         env = {
@@ -108,6 +118,7 @@ def eventsourcing_env(store: Store) -> dict[str, str]:
             "POSTGRES_USER": store.user,
             "POSTGRES_PASSWORD": store.password,
             "POSTGRES_CONNECT_TIMEOUT": "5",
+            "APPLICATION_RECORDER_TOPIC": "adapters.chain:ChainedPostgresApplicationRecorder",
         }
         if store.schema:
             env["POSTGRES_SCHEMA"] = store.schema
@@ -195,8 +206,10 @@ def reset(store: Store) -> None:
         for suffix in ("", "-wal", "-shm", "-journal"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
     elif store.kind == "postgres":
+        prefix = f"{store.schema}." if store.schema else ""
         with _connect(store) as conn:
-            conn.execute(f"DROP TABLE IF EXISTS {_pg_table(store)}")
+            for table in (POSTGRES_EVENTS_TABLE, *LEDGER_TABLES):
+                conn.execute(f"DROP TABLE IF EXISTS {prefix}{table}")
 
 
 def positions_of(store: Store, aggregate_id: UUID) -> dict[int, int]:
