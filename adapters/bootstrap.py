@@ -5,16 +5,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
+from pathlib import Path
 from uuid import UUID, uuid4
 
 import msgspec
 from eventsourcing.persistence import OperationalError
 
 from adapters import persistence
+from adapters.audit_store import AuditStore, open_audit_store
 from adapters.codec import MsgspecMapper
 from adapters.settings import Settings
+from adapters.signing import Signer, load_or_create, verify_signature
 from adapters.views import PostgresLedgerViews, SQLiteLedgerViews
 from projections.store import LedgerViewStore, MemoryViewStore
+from services.audit import Auditor
 from services.ledger import LedgerApplication, utc_now
 from services.projector import Projector
 from services.queries import LedgerQueries
@@ -23,7 +27,8 @@ from services.reports import Reports
 
 
 class Ledger(msgspec.Struct, frozen=True, kw_only=True):
-    """Everything an entry point needs, built from settings."""
+    """Everything an entry point needs, built from settings. Audit tools and the
+    signing key are opened only by the commands that use them."""
 
     settings: Settings
     store: persistence.Store
@@ -33,10 +38,34 @@ class Ledger(msgspec.Struct, frozen=True, kw_only=True):
     queries: ViewQueries
     reports: Reports
     log: LedgerQueries
+    _opened: list[AuditStore] = msgspec.field(default_factory=list)
+
+    def auditor(self) -> Auditor:
+        audit = open_audit_store(self.store)
+        self._opened.append(audit)
+        trusted = self._trusted_keys()
+        return Auditor(audit, verify_signature, trusted_keys=trusted)
+
+    def signer(self) -> Signer:
+        return load_or_create(signing_key_path(self.settings, self.store))
+
+    def _trusted_keys(self) -> frozenset[str]:
+        path = signing_key_path(self.settings, self.store)
+        return frozenset({load_or_create(path).key_id}) if path.exists() else frozenset()
 
     def close(self) -> None:
+        for opened in self._opened:
+            opened.close()
         self.views.close()
         self.app.close()
+
+
+def signing_key_path(settings: Settings, store: persistence.Store) -> Path:
+    """LEDGER_SIGNING_KEY_FILE, or a file beside the SQLite database (./ledger-data otherwise)."""
+    if settings.signing_key_file:
+        return Path(settings.signing_key_file)
+    folder = Path(store.path).parent if store.kind == "sqlite" else Path("ledger-data")
+    return folder / "signing-key.pem"
 
 
 def view_store(store: persistence.Store) -> LedgerViewStore:

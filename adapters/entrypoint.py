@@ -19,8 +19,10 @@ from adapters import persistence
 from adapters.bootstrap import Ledger, bootstrap
 from adapters.logging import bind_correlation_id, configure_logging
 from adapters.settings import Settings, SettingsError
+from adapters.signing import SigningKeyError
 from adapters.wakeup import PostgresWakeup, polling
 from domain.errors import LedgerRuleBroken
+from services.audit import AuditFailed
 from services.cli import CheckFailed, CliContext, UsageError, build_parser
 from services.ledger import Clock
 from services.projector import ViewsOutdated
@@ -87,6 +89,11 @@ def _run(argv: list[str]) -> int:
         return _fail(3, str(e))
     except CheckFailed as e:
         return _fail(1, str(e))
+    except AuditFailed as e:
+        print(f"inclusion-ledger: {e}", file=sys.stderr)
+        return 1
+    except SigningKeyError as e:
+        return _fail(2, str(e))
     except ViewsOutdated as e:
         return _fail(2, str(e))
     finally:

@@ -9,7 +9,10 @@ as RFC 6962 Merkle leaves; the chain links each leaf to everything before it.
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 from uuid import UUID
+
+import msgspec
 
 GENESIS = bytes(32)
 """The chain value before the first event."""
@@ -42,3 +45,29 @@ def event_leaf_hash(
 def chain_next(previous: bytes, leaf_hash: bytes) -> bytes:
     """The chain value after a leaf: SHA-256(previous chain value || leaf hash)."""
     return hashlib.sha256(previous + leaf_hash).digest()
+
+
+class Checkpoint(msgspec.Struct, frozen=True, kw_only=True):
+    """A signed tree head: the first `tree_size` events have this Merkle root and chain."""
+
+    sequence: int
+    tree_size: int
+    root_hash: str
+    chain_hash: str
+    signed_at: datetime
+    key_id: str
+    public_key: str
+    signature: str
+
+    def message(self) -> bytes:
+        return checkpoint_message(self.tree_size, self.root_hash, self.chain_hash, self.signed_at)
+
+
+def checkpoint_message(
+    tree_size: int, root_hash: str, chain_hash: str, signed_at: datetime
+) -> bytes:
+    """The exact bytes a checkpoint's signature covers."""
+    return (
+        f"inclusion-ledger checkpoint v1\n{tree_size}\n{root_hash}\n{chain_hash}\n"
+        f"{signed_at.isoformat()}\n"
+    ).encode()

@@ -23,9 +23,10 @@ from projections.ledger_views import SCHEMA_VERSION
 from projections.packs import render_markdown
 from projections.store import LedgerViewStore
 from services import views as v
+from services.audit import AuditFailed, Auditor, Signing
 from services.commands import AnyCommand
 from services.demo import ScenarioClock, write_northmoor
-from services.ledger import Clock, LedgerApplication
+from services.ledger import Clock, LedgerApplication, utc_now
 from services.progress import ProgressBar
 from services.projector import Projector, rebuild
 from services.read_models import ViewQueries
@@ -59,6 +60,10 @@ class Session(Protocol):
 
     @property
     def reports(self) -> Reports: ...
+
+    def auditor(self) -> Auditor: ...
+
+    def signer(self) -> Signing: ...
 
 
 OpenLedger = Callable[[Clock | None], Session]
@@ -214,6 +219,30 @@ def build_parser() -> argparse.ArgumentParser:
     pk.add_argument("--format", choices=("markdown", "json"), default="markdown")
     pk.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")
     pk.set_defaults(handler=cmd_pack)
+
+    ck = sub.add_parser(
+        "checkpoint",
+        parents=[common, as_json],
+        help="sign and store a checkpoint of the log (size, Merkle root, time)",
+    )
+    ck.set_defaults(handler=cmd_checkpoint)
+    vf = sub.add_parser(
+        "verify",
+        parents=[common, as_json],
+        help="check the whole log against its chain and signed checkpoints",
+    )
+    vf.set_defaults(handler=cmd_verify)
+    pv = sub.add_parser(
+        "prove", parents=[common], help="inclusion proof for the event at a log position (JSON)"
+    )
+    pv.add_argument("position", type=positive, metavar="POSITION")
+    pv.add_argument(
+        "--checkpoint",
+        type=positive,
+        metavar="N",
+        help="prove against checkpoint N (default: the latest)",
+    )
+    pv.set_defaults(handler=cmd_prove)
 
     projections = sub.add_parser("projections", help="the read models").add_subparsers(
         dest="projections_command", required=True, parser_class=_Parser
@@ -490,6 +519,46 @@ def cmd_pack(args: argparse.Namespace, ctx: CliContext) -> int:
         print(f"Wrote the {args.kind} pack to {args.out}.", file=ctx.out)
     else:
         ctx.out.write(text)
+    return 0
+
+
+def cmd_checkpoint(args: argparse.Namespace, ctx: CliContext) -> int:
+    session = ctx.open_ledger(None)
+    checkpoint = session.auditor().checkpoint(session.signer(), at=utc_now())
+    log.info("checkpoint.signed", sequence=checkpoint.sequence, tree_size=checkpoint.tree_size)
+    if args.json:
+        emit_json(ctx.out, checkpoint)
+    else:
+        print(
+            f"Checkpoint {checkpoint.sequence}: {checkpoint.tree_size:,} events, root "
+            f"{checkpoint.root_hash}, signed by key {checkpoint.key_id}.",
+            file=ctx.out,
+        )
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace, ctx: CliContext) -> int:
+    session = ctx.open_ledger(None)
+    bar = ProgressBar("verify")
+    report = session.auditor().verify(progress=bar)
+    rate = bar.finish()
+    log.info("verify.finished", ok=report.ok, events=report.events, events_per_s=round(rate))
+    if args.json:
+        emit_json(ctx.out, report)
+    else:
+        print(report.summary(), file=ctx.out)
+    if not report.ok:
+        raise AuditFailed(report.summary())
+    return 0
+
+
+def cmd_prove(args: argparse.Namespace, ctx: CliContext) -> int:
+    session = ctx.open_ledger(None)
+    try:
+        proof = session.auditor().prove(args.position, args.checkpoint)
+    except LookupError as e:
+        raise UsageError(str(e.args[0])) from None
+    emit_json(ctx.out, proof)
     return 0
 
 

@@ -1,0 +1,347 @@
+"""The audit tables beside the event store: the chain, stored Merkle subtrees and
+signed checkpoints, on SQLite and PostgreSQL.
+
+Perfect subtrees of 2**TREE_LEVEL leaves and up are stored (`ledger_tree`), built
+as checkpoints are made, so an inclusion proof reads O(log n) stored hashes and
+at most one block of leaf hashes, however long the log.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import psycopg
+
+from adapters.chain import CHAIN_TABLE
+from adapters.persistence import POSTGRES_EVENTS_TABLE, Store
+from domain.audit import Checkpoint
+from domain.merkle import node_hash
+from domain.merkle import root as merkle_root
+
+TREE_LEVEL = 8
+BLOCK = 1 << TREE_LEVEL
+TREE_TABLE = "ledger_tree"
+CHECKPOINT_TABLE = "ledger_checkpoints"
+
+EventRow = tuple[int, UUID, int, str, bytes]
+"""(position, aggregate id, version, topic, stored state)."""
+LinkRow = tuple[int, int, bytes, bytes]
+"""(position, leaf index, leaf hash, chain value)."""
+
+
+class AuditStore:
+    """SQL shared by both backends; subclasses say how to reach the events."""
+
+    ph = "?"
+
+    def __init__(self, conn: Any, prefix: str = "") -> None:
+        self.conn = conn
+        self.prefix = prefix
+        self._create()
+
+    # Set-up
+
+    def _create(self) -> None:
+        blob = self._blob
+        self._run(
+            f"CREATE TABLE IF NOT EXISTS {self.prefix}{TREE_TABLE} (level INTEGER NOT NULL, "
+            f"idx BIGINT NOT NULL, hash {blob} NOT NULL, PRIMARY KEY (level, idx))"
+        )
+        self._run(
+            f"CREATE TABLE IF NOT EXISTS {self.prefix}{CHECKPOINT_TABLE} ("
+            "sequence BIGINT PRIMARY KEY, tree_size BIGINT NOT NULL, root_hash TEXT NOT NULL, "
+            "chain_hash TEXT NOT NULL, signed_at TEXT NOT NULL, key_id TEXT NOT NULL, "
+            "public_key TEXT NOT NULL, signature TEXT NOT NULL)"
+        )
+
+    _blob = "BLOB"
+
+    def _run(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        cursor = self.conn.execute(sql.replace("?", self.ph), params)
+        return list(cursor.fetchall()) if cursor.description else []
+
+    # The chain
+
+    def leaf_count(self) -> int:
+        rows = self._run(f"SELECT MAX(leaf_index) FROM {self.prefix}{CHAIN_TABLE}")
+        return 0 if not rows or rows[0][0] is None else int(rows[0][0]) + 1
+
+    def leaves(self, start: int, end: int) -> list[bytes]:
+        rows = self._run(
+            f"SELECT leaf_hash FROM {self.prefix}{CHAIN_TABLE} WHERE leaf_index >= ? AND "
+            "leaf_index < ? ORDER BY leaf_index",
+            (start, end),
+        )
+        return [bytes(r[0]) for r in rows]
+
+    def link_at_leaf(self, index: int) -> LinkRow | None:
+        rows = self._run(
+            f"SELECT position, leaf_index, leaf_hash, chain_hash FROM {self.prefix}{CHAIN_TABLE} "
+            "WHERE leaf_index = ?",
+            (index,),
+        )
+        return _link(rows[0]) if rows else None
+
+    def link_at_position(self, position: int) -> LinkRow | None:
+        rows = self._run(
+            f"SELECT position, leaf_index, leaf_hash, chain_hash FROM {self.prefix}{CHAIN_TABLE} "
+            "WHERE position = ?",
+            (position,),
+        )
+        return _link(rows[0]) if rows else None
+
+    def links(self, after: int, limit: int) -> list[LinkRow]:
+        rows = self._run(
+            f"SELECT position, leaf_index, leaf_hash, chain_hash FROM {self.prefix}{CHAIN_TABLE} "
+            "WHERE position > ? ORDER BY position LIMIT ?",
+            (after, limit),
+        )
+        return [_link(r) for r in rows]
+
+    def events(self, after: int, limit: int) -> list[EventRow]:
+        raise NotImplementedError
+
+    def event_at(self, position: int) -> EventRow | None:
+        raise NotImplementedError
+
+    def backfill_chain(self, rows: Sequence[LinkRow]) -> None:
+        self._many(
+            f"INSERT INTO {self.prefix}{CHAIN_TABLE} (position, leaf_index, leaf_hash, "
+            "chain_hash) VALUES (?, ?, ?, ?)",
+            rows,
+        )
+
+    # Stored subtrees
+
+    def node(self, level: int, idx: int) -> bytes | None:
+        rows = self._run(
+            f"SELECT hash FROM {self.prefix}{TREE_TABLE} WHERE level = ? AND idx = ?",
+            (level, idx),
+        )
+        return bytes(rows[0][0]) if rows else None
+
+    def built_blocks(self) -> int:
+        rows = self._run(
+            f"SELECT MAX(idx) FROM {self.prefix}{TREE_TABLE} WHERE level = ?", (TREE_LEVEL,)
+        )
+        return 0 if not rows or rows[0][0] is None else int(rows[0][0]) + 1
+
+    def build_tree(self, size: int) -> None:
+        """Store every perfect subtree of at least BLOCK leaves within the first `size`."""
+        blocks = size // BLOCK
+        first = self.built_blocks()
+        for start in range(first, blocks, 64):
+            end = min(start + 64, blocks)
+            leaves = self.leaves(start * BLOCK, end * BLOCK)
+            self._many(
+                f"INSERT INTO {self.prefix}{TREE_TABLE} (level, idx, hash) VALUES (?, ?, ?)",
+                [
+                    (
+                        TREE_LEVEL,
+                        b,
+                        merkle_root(leaves[(b - start) * BLOCK : (b - start + 1) * BLOCK]),
+                    )
+                    for b in range(start, end)
+                ],
+            )
+        level, count = TREE_LEVEL, blocks
+        while count > 1:
+            parents = count // 2
+            have = self._run(
+                f"SELECT MAX(idx) FROM {self.prefix}{TREE_TABLE} WHERE level = ?", (level + 1,)
+            )
+            done = 0 if not have or have[0][0] is None else int(have[0][0]) + 1
+            if done < parents:
+                children = {
+                    int(i): bytes(h)
+                    for i, h in self._run(
+                        f"SELECT idx, hash FROM {self.prefix}{TREE_TABLE} WHERE level = ? AND "
+                        "idx >= ? AND idx < ?",
+                        (level, done * 2, parents * 2),
+                    )
+                }
+                self._many(
+                    f"INSERT INTO {self.prefix}{TREE_TABLE} (level, idx, hash) VALUES (?, ?, ?)",
+                    [
+                        (level + 1, p, node_hash(children[2 * p], children[2 * p + 1]))
+                        for p in range(done, parents)
+                    ],
+                )
+            level, count = level + 1, parents
+        self._commit()
+
+    # Checkpoints
+
+    def checkpoints(self) -> list[Checkpoint]:
+        rows = self._run(
+            f"SELECT sequence, tree_size, root_hash, chain_hash, signed_at, key_id, public_key, "
+            f"signature FROM {self.prefix}{CHECKPOINT_TABLE} ORDER BY sequence"
+        )
+        return [
+            Checkpoint(
+                sequence=int(r[0]),
+                tree_size=int(r[1]),
+                root_hash=str(r[2]),
+                chain_hash=str(r[3]),
+                signed_at=datetime.fromisoformat(str(r[4])),
+                key_id=str(r[5]),
+                public_key=str(r[6]),
+                signature=str(r[7]),
+            )
+            for r in rows
+        ]
+
+    def add_checkpoint(self, checkpoint: Checkpoint) -> None:
+        c = checkpoint
+        self._run(
+            f"INSERT INTO {self.prefix}{CHECKPOINT_TABLE} (sequence, tree_size, root_hash, "
+            "chain_hash, signed_at, key_id, public_key, signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                c.sequence,
+                c.tree_size,
+                c.root_hash,
+                c.chain_hash,
+                c.signed_at.isoformat(),
+                c.key_id,
+                c.public_key,
+                c.signature,
+            ),
+        )
+        self._commit()
+
+    def tree(self) -> StoredTree:
+        return StoredTree(self)
+
+    # Plumbing
+
+    def _many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self.conn.executemany(sql.replace("?", self.ph), rows)
+
+    def _commit(self) -> None:
+        self.conn.commit()
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+class SQLiteAuditStore(AuditStore):
+    def __init__(self, path: str) -> None:
+        conn = sqlite3.connect(path, timeout=30)
+        super().__init__(conn)
+        self._commit()
+
+    def events(self, after: int, limit: int) -> list[EventRow]:
+        rows = self.conn.execute(
+            "SELECT rowid, originator_id, originator_version, topic, state FROM stored_events "
+            "WHERE rowid > ? ORDER BY rowid LIMIT ?",
+            (after, limit),
+        ).fetchall()
+        return [_sqlite_event(row) for row in rows]
+
+    def event_at(self, position: int) -> EventRow | None:
+        row = self.conn.execute(
+            "SELECT rowid, originator_id, originator_version, topic, state FROM stored_events "
+            "WHERE rowid = ?",
+            (position,),
+        ).fetchone()
+        return _sqlite_event(row) if row else None
+
+
+class PostgresAuditStore(AuditStore):
+    ph = "%s"
+    _blob = "BYTEA"
+
+    def __init__(self, store: Store) -> None:
+        conn = psycopg.connect(
+            host=store.host,
+            port=store.port,
+            dbname=store.dbname,
+            user=store.user,
+            password=store.password or None,
+            autocommit=True,
+            connect_timeout=5,
+        )
+        super().__init__(conn, prefix=f"{store.schema}." if store.schema else "")
+        self._events = f"{self.prefix}{POSTGRES_EVENTS_TABLE}"
+
+    def _many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            with self.conn.cursor() as cur:
+                cur.executemany(sql.replace("?", self.ph), rows)
+
+    def _commit(self) -> None:
+        pass  # autocommit
+
+    def events(self, after: int, limit: int) -> list[EventRow]:
+        rows = self.conn.execute(
+            f"SELECT notification_id, originator_id, originator_version, topic, state FROM "
+            f"{self._events} WHERE notification_id > %s ORDER BY notification_id LIMIT %s",
+            (after, limit),
+        ).fetchall()
+        return [(int(p), o, int(v), str(t), bytes(s)) for p, o, v, t, s in rows]
+
+    def event_at(self, position: int) -> EventRow | None:
+        row = self.conn.execute(
+            f"SELECT notification_id, originator_id, originator_version, topic, state FROM "
+            f"{self._events} WHERE notification_id = %s",
+            (position,),
+        ).fetchone()
+        return (int(row[0]), row[1], int(row[2]), str(row[3]), bytes(row[4])) if row else None
+
+
+class StoredTree:
+    """A merkle `NodeSource` over the stored subtrees and leaf hashes."""
+
+    def __init__(self, store: AuditStore) -> None:
+        self.store = store
+        self._blocks: dict[int, list[bytes]] = {}
+
+    def subtree(self, start: int, end: int) -> bytes:
+        size = end - start
+        if size & (size - 1) == 0 and start % size == 0:
+            level = size.bit_length() - 1
+            if level >= TREE_LEVEL:
+                stored = self.store.node(level, start >> level)
+                if stored is not None:
+                    return stored
+            else:
+                block = self._block(start // BLOCK)
+                offset = start % BLOCK
+                return merkle_root(block[offset : offset + size])
+        half = 1 << ((size - 1).bit_length() - 1)
+        return node_hash(self.subtree(start, start + half), self.subtree(start + half, end))
+
+    def _block(self, number: int) -> list[bytes]:
+        block = self._blocks.get(number)
+        if block is None:
+            block = self._blocks[number] = self.store.leaves(number * BLOCK, (number + 1) * BLOCK)
+        return block
+
+
+def _sqlite_event(row: Sequence[Any]) -> EventRow:
+    """An event row as stored, whatever an editor of the file may have put in it:
+    a value of the wrong type still yields a leaf, which then fails to match."""
+    position, originator_id, version, topic, state = row
+    try:
+        oid = UUID(str(originator_id))
+    except ValueError:
+        oid = UUID(int=0)
+    data = state if isinstance(state, bytes) else str(state).encode()
+    return (int(position), oid, int(version), str(topic), data)
+
+
+def _link(row: Sequence[Any]) -> LinkRow:
+    return (int(row[0]), int(row[1]), bytes(row[2]), bytes(row[3]))
+
+
+def open_audit_store(store: Store) -> AuditStore:
+    if store.kind == "sqlite":
+        return SQLiteAuditStore(store.path)
+    if store.kind == "postgres":
+        return PostgresAuditStore(store)
+    raise ValueError("Audit tools need a SQLite or PostgreSQL ledger.")
