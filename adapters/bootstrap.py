@@ -14,6 +14,7 @@ from eventsourcing.persistence import OperationalError
 from adapters import persistence
 from adapters.audit_store import AuditStore, open_audit_store
 from adapters.codec import MsgspecMapper
+from adapters.replay import ReplaySummary, replay_to
 from adapters.settings import Settings
 from adapters.signing import Signer, load_or_create, verify_signature
 from adapters.views import PostgresLedgerViews, SQLiteLedgerViews
@@ -45,6 +46,11 @@ class Ledger(msgspec.Struct, frozen=True, kw_only=True):
         self._opened.append(audit)
         trusted = self._trusted_keys()
         return Auditor(audit, verify_signature, trusted_keys=trusted)
+
+    def replay(
+        self, position: int, out: Path, progress: Callable[[int, int], None] | None = None
+    ) -> ReplaySummary:
+        return replay_to(self.store, position, out, progress=progress)
 
     def signer(self) -> Signer:
         return load_or_create(signing_key_path(self.settings, self.store))

@@ -18,6 +18,7 @@ from eventsourcing.utils import TopicError
 from adapters import persistence
 from adapters.bootstrap import Ledger, bootstrap
 from adapters.logging import bind_correlation_id, configure_logging
+from adapters.replay import ReplayTargetExists
 from adapters.settings import Settings, SettingsError
 from adapters.signing import SigningKeyError
 from adapters.wakeup import PostgresWakeup, polling
@@ -92,7 +93,7 @@ def _run(argv: list[str]) -> int:
     except AuditFailed as e:
         print(f"inclusion-ledger: {e}", file=sys.stderr)
         return 1
-    except SigningKeyError as e:
+    except (SigningKeyError, ReplayTargetExists) as e:
         return _fail(2, str(e))
     except ViewsOutdated as e:
         return _fail(2, str(e))

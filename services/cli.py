@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any, Protocol, TextIO
 from uuid import UUID
 
@@ -28,7 +29,7 @@ from services.commands import AnyCommand
 from services.demo import ScenarioClock, write_northmoor
 from services.ledger import Clock, LedgerApplication, utc_now
 from services.progress import ProgressBar
-from services.projector import Projector, rebuild
+from services.projector import Progress, Projector, rebuild
 from services.read_models import ViewQueries
 from services.reports import Reports
 
@@ -64,6 +65,8 @@ class Session(Protocol):
     def auditor(self) -> Auditor: ...
 
     def signer(self) -> Signing: ...
+
+    def replay(self, position: int, out: Path, progress: Progress | None = None) -> object: ...
 
 
 OpenLedger = Callable[[Clock | None], Session]
@@ -243,6 +246,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="prove against checkpoint N (default: the latest)",
     )
     pv.set_defaults(handler=cmd_prove)
+
+    rp = sub.add_parser(
+        "replay",
+        parents=[common, as_json],
+        help="the ledger as it stood at a position, in a new database",
+    )
+    rp.add_argument("--to-position", type=positive, metavar="N", required=True)
+    rp.add_argument("--out", metavar="DIR", required=True, type=Path)
+    rp.set_defaults(handler=cmd_replay)
 
     projections = sub.add_parser("projections", help="the read models").add_subparsers(
         dest="projections_command", required=True, parser_class=_Parser
@@ -559,6 +571,23 @@ def cmd_prove(args: argparse.Namespace, ctx: CliContext) -> int:
     except LookupError as e:
         raise UsageError(str(e.args[0])) from None
     emit_json(ctx.out, proof)
+    return 0
+
+
+def cmd_replay(args: argparse.Namespace, ctx: CliContext) -> int:
+    session = ctx.open_ledger(None)
+    bar = ProgressBar("replay")
+    summary = session.replay(args.to_position, args.out, bar)
+    bar.finish()
+    if args.json:
+        emit_json(ctx.out, summary)
+    else:
+        url = getattr(summary, "database_url", "")
+        print(
+            f"Replayed the ledger to position {args.to_position} into {url}.\n"
+            f"Open it with: inclusion-ledger <command> --db {url}",
+            file=ctx.out,
+        )
     return 0
 
 
