@@ -31,6 +31,8 @@ EventRow = tuple[int, UUID, int, str, bytes]
 """(position, aggregate id, version, topic, stored state)."""
 LinkRow = tuple[int, int, bytes, bytes]
 """(position, leaf index, leaf hash, chain value)."""
+JoinedRow = tuple[int, bytes, int, str, bytes, int | None, bytes | None, bytes | None]
+"""(position, aggregate id bytes, version, topic, state, leaf index, leaf hash, chain value)."""
 
 
 class AuditStore:
@@ -103,6 +105,10 @@ class AuditStore:
         return [_link(r) for r in rows]
 
     def events(self, after: int, limit: int) -> list[EventRow]:
+        raise NotImplementedError
+
+    def joined(self, after: int, limit: int) -> list[JoinedRow]:
+        """Events after a position with their chain links (None where there is none)."""
         raise NotImplementedError
 
     def event_at(self, position: int) -> EventRow | None:
@@ -243,6 +249,26 @@ class SQLiteAuditStore(AuditStore):
         ).fetchall()
         return [_sqlite_event(row) for row in rows]
 
+    def joined(self, after: int, limit: int) -> list[JoinedRow]:
+        rows = self.conn.execute(
+            "SELECT e.rowid, e.originator_id, e.originator_version, e.topic, e.state, "
+            f"c.leaf_index, c.leaf_hash, c.chain_hash FROM stored_events e LEFT JOIN "
+            f"{CHAIN_TABLE} c ON c.position = e.rowid WHERE e.rowid > ? ORDER BY e.rowid LIMIT ?",
+            (after, limit),
+        ).fetchall()
+        result: list[JoinedRow] = []
+        for position, oid, version, topic, state, index, leaf, chain in rows:
+            if not isinstance(state, bytes) or not isinstance(oid, str) or len(oid) != 32:
+                event = _sqlite_event((position, oid, version, topic, state))
+                oid_bytes, state = event[1].bytes, event[4]
+            else:
+                try:
+                    oid_bytes = bytes.fromhex(oid)
+                except ValueError:
+                    oid_bytes = bytes(16)
+            result.append((position, oid_bytes, version, str(topic), state, index, leaf, chain))
+        return result
+
     def event_at(self, position: int) -> EventRow | None:
         row = self.conn.execute(
             "SELECT rowid, originator_id, originator_version, topic, state FROM stored_events "
@@ -284,6 +310,28 @@ class PostgresAuditStore(AuditStore):
             (after, limit),
         ).fetchall()
         return [(int(p), o, int(v), str(t), bytes(s)) for p, o, v, t, s in rows]
+
+    def joined(self, after: int, limit: int) -> list[JoinedRow]:
+        rows = self.conn.execute(
+            f"SELECT e.notification_id, e.originator_id, e.originator_version, e.topic, e.state, "
+            f"c.leaf_index, c.leaf_hash, c.chain_hash FROM {self._events} e LEFT JOIN "
+            f"{self.prefix}{CHAIN_TABLE} c ON c.position = e.notification_id "
+            "WHERE e.notification_id > %s ORDER BY e.notification_id LIMIT %s",
+            (after, limit),
+        ).fetchall()
+        return [
+            (
+                int(p),
+                o.bytes,
+                int(v),
+                str(t),
+                bytes(st),
+                None if i is None else int(i),
+                None if lh is None else bytes(lh),
+                None if ch is None else bytes(ch),
+            )
+            for p, o, v, t, st, i, lh, ch in rows
+        ]
 
     def event_at(self, position: int) -> EventRow | None:
         row = self.conn.execute(

@@ -20,11 +20,18 @@ GENESIS = bytes(32)
 
 def leaf_data(position: int, originator_id: UUID, version: int, topic: str, state: bytes) -> bytes:
     """The exact bytes a leaf commits to: fixed-width integers, length-prefixed topic."""
+    return raw_leaf_data(position, originator_id.bytes, version, topic, state)
+
+
+def raw_leaf_data(
+    position: int, originator_id: bytes, version: int, topic: str, state: bytes
+) -> bytes:
+    """`leaf_data` with the aggregate id as its 16 bytes."""
     encoded_topic = topic.encode()
     return b"".join(
         (
             position.to_bytes(8, "big"),
-            originator_id.bytes,
+            originator_id,
             version.to_bytes(8, "big"),
             len(encoded_topic).to_bytes(2, "big"),
             encoded_topic,
@@ -37,8 +44,15 @@ def event_leaf_hash(
     position: int, originator_id: UUID, version: int, topic: str, state: bytes
 ) -> bytes:
     """The RFC 6962 leaf hash of one stored event: SHA-256(0x00 || leaf data)."""
+    return raw_leaf_hash(position, originator_id.bytes, version, topic, state)
+
+
+def raw_leaf_hash(
+    position: int, originator_id: bytes, version: int, topic: str, state: bytes
+) -> bytes:
+    """`event_leaf_hash` with the aggregate id as its 16 bytes."""
     return hashlib.sha256(
-        b"\x00" + leaf_data(position, originator_id, version, topic, state)
+        b"\x00" + raw_leaf_data(position, originator_id, version, topic, state)
     ).digest()
 
 

@@ -8,18 +8,25 @@ the first position where what is stored disagrees with what was committed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+import hashlib
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
 import msgspec
 
-from domain.audit import GENESIS, Checkpoint, chain_next, checkpoint_message, event_leaf_hash
-from domain.merkle import EMPTY_ROOT, NodeSource, TreeBuilder, inclusion_proof
+from domain.audit import (
+    GENESIS,
+    Checkpoint,
+    checkpoint_message,
+    event_leaf_hash,
+)
+from domain.merkle import EMPTY_ROOT, NodeSource, inclusion_proof, node_hash
 
 EventRow = tuple[int, UUID, int, str, bytes]
 LinkRow = tuple[int, int, bytes, bytes]
+JoinedRow = tuple[int, bytes, int, str, bytes, int | None, bytes | None, bytes | None]
 Progress = Callable[[int, int], None]
 BATCH = 20_000
 
@@ -34,6 +41,8 @@ class AuditLog(Protocol):
     def links(self, after: int, limit: int) -> list[LinkRow]: ...
 
     def events(self, after: int, limit: int) -> list[EventRow]: ...
+
+    def joined(self, after: int, limit: int) -> list[JoinedRow]: ...
 
     def event_at(self, position: int) -> EventRow | None: ...
 
@@ -175,55 +184,70 @@ class Auditor:
         checkpoints = self.log.checkpoints()
         problem = self._check_signatures(checkpoints)
         total = max(self.log.leaf_count(), 1)
-        builder = TreeBuilder()
         due = sorted(checkpoints, key=lambda c: c.tree_size)
         chain = GENESIS
         events = 0
-        for event, link in _merge(self._events(), self._links()):
-            if problem is not None:
-                break
-            position = (event or link)[0]  # type: ignore[index]
-            if link is None:
-                problem = Problem(
-                    kind="inserted",
-                    position=position,
-                    detail="an event is stored that the chain never recorded",
-                )
-                break
-            if event is None:
-                problem = Problem(
-                    kind="missing",
-                    position=position,
-                    detail="the chain records an event that is no longer stored",
-                )
-                break
-            _, index, stored_leaf, stored_chain = link
-            leaf = event_leaf_hash(*event)
-            if index != events:
-                problem = Problem(
-                    kind="missing" if index > events else "inserted",
-                    position=position,
-                    detail=f"leaf {index} found where leaf {events} was due",
-                )
-                break
-            if leaf != stored_leaf:
-                problem = self._explain_mismatch(event, stored_leaf)
-                break
-            chain = chain_next(chain, leaf)
-            if chain != stored_chain:
-                problem = Problem(
-                    kind="chain", position=position, detail="the stored chain value was altered"
-                )
-                break
-            builder.append(leaf)
-            events += 1
-            while due and due[0].tree_size == builder.size:
-                problem = problem or self._check_root(due.pop(0), builder.root(), chain, position)
-            if progress and events % BATCH == 0:
+        after = 0
+        # The hot loop: the leaf hash (domain.audit.raw_leaf_hash), the chain
+        # (domain.audit.chain_next) and the Merkle frontier (domain.merkle.TreeBuilder)
+        # are computed inline here, as each costs a function call per event otherwise.
+        sha256 = hashlib.sha256
+        stack: list[bytes] = []
+        while problem is None and (rows := self.log.joined(after, BATCH)):
+            for position, oid, version, topic, state, index, stored_leaf, stored_chain in rows:
+                if index is None or stored_leaf is None or stored_chain is None:
+                    problem = Problem(
+                        kind="inserted",
+                        position=position,
+                        detail="an event is stored that the chain never recorded",
+                    )
+                    break
+                if index != events:
+                    problem = self._gap(index, events, position)
+                    break
+                encoded_topic = topic.encode()
+                leaf = sha256(
+                    b"\x00"
+                    + position.to_bytes(8, "big")
+                    + oid
+                    + version.to_bytes(8, "big")
+                    + len(encoded_topic).to_bytes(2, "big")
+                    + encoded_topic
+                    + state
+                ).digest()
+                if leaf != stored_leaf:
+                    problem = self._explain_mismatch(
+                        (position, UUID(bytes=oid), version, topic, state)
+                    )
+                    break
+                chain = sha256(chain + leaf).digest()
+                if chain != stored_chain:
+                    problem = Problem(
+                        kind="chain",
+                        position=position,
+                        detail="the stored chain value was altered",
+                    )
+                    break
+                stack.append(leaf)
+                events += 1
+                completed = events
+                while not completed & 1:
+                    right = stack.pop()
+                    stack.append(sha256(b"\x01" + stack.pop() + right).digest())
+                    completed >>= 1
+                while problem is None and due and due[0].tree_size == events:
+                    problem = self._check_root(due.pop(0), _fold(stack), chain, position)
+            after = rows[-1][0]
+            if progress:
                 progress(events, total)
         if problem is None:
-            while due and due[0].tree_size <= builder.size:
-                problem = self._check_root(due.pop(0), builder.root(), chain, None)
+            lost = self.log.link_at_leaf(events)
+            if lost is not None:
+                problem = Problem(
+                    kind="missing",
+                    position=lost[0],
+                    detail="the chain records an event that is no longer stored",
+                )
         if problem is None and due:
             first = due[0]
             problem = Problem(
@@ -231,33 +255,35 @@ class Auditor:
                 position=None,
                 detail=(
                     f"checkpoint {first.sequence} signed {first.tree_size:,} events but the log "
-                    f"holds {builder.size:,}"
+                    f"holds {events:,}"
                 ),
             )
-        if progress:
-            progress(events, total)
         return VerifyReport(
             ok=problem is None,
             events=events,
             checkpoints=len(checkpoints),
-            tree_size=builder.size,
-            root_hash=builder.root().hex(),
+            tree_size=events,
+            root_hash=_fold(stack).hex(),
             problem=problem,
         )
 
-    def _events(self) -> Iterator[EventRow]:
-        after = 0
-        while rows := self.log.events(after, BATCH):
-            yield from rows
-            after = rows[-1][0]
+    def _gap(self, index: int, expected: int, position: int) -> Problem:
+        """A leaf index out of turn: events before this one were deleted, or this one's
+        link was made for another event."""
+        if index > expected:
+            lost = self.log.link_at_leaf(expected)
+            return Problem(
+                kind="missing",
+                position=lost[0] if lost else position,
+                detail="the chain records an event that is no longer stored",
+            )
+        return Problem(
+            kind="inserted",
+            position=position,
+            detail=f"leaf {index} found where leaf {expected} was due",
+        )
 
-    def _links(self) -> Iterator[LinkRow]:
-        after = 0
-        while rows := self.log.links(after, BATCH):
-            yield from rows
-            after = rows[-1][0]
-
-    def _explain_mismatch(self, event: EventRow, stored_leaf: bytes) -> Problem:
+    def _explain_mismatch(self, event: EventRow) -> Problem:
         """Changed in place, or an event that belongs at another position?"""
         position, *content = event
         for other in self._nearby_links(position):
@@ -315,19 +341,11 @@ class Auditor:
         return None
 
 
-def _merge(
-    events: Iterator[EventRow], links: Iterator[LinkRow]
-) -> Iterator[tuple[EventRow | None, LinkRow | None]]:
-    """Pair events and chain links by position; either side may lack one."""
-    event = next(events, None)
-    link = next(links, None)
-    while event is not None or link is not None:
-        if link is None or (event is not None and event[0] < link[0]):
-            yield event, None
-            event = next(events, None)
-        elif event is None or link[0] < event[0]:
-            yield None, link
-            link = next(links, None)
-        else:
-            yield event, link
-            event, link = next(events, None), next(links, None)
+def _fold(stack: Sequence[bytes]) -> bytes:
+    """The Merkle root from the frontier of perfect subtrees (as TreeBuilder.root)."""
+    if not stack:
+        return EMPTY_ROOT
+    result = stack[-1]
+    for left in reversed(stack[:-1]):
+        result = node_hash(left, result)
+    return result
