@@ -54,7 +54,7 @@ class SQLiteLedgerViews:
         self.conn.execute("PRAGMA journal_mode=WAL")
         # Views are derived and rebuildable, and the position is written with them.
         self.conn.execute("PRAGMA synchronous=NORMAL")
-        self.conn.execute("PRAGMA cache_size=-65536")
+        self.conn.execute("PRAGMA cache_size=-16384")
         self._ids: dict[str, UUID] = {}
         self._create()
 

@@ -130,6 +130,7 @@ def test_postgres(postgres_server: str, capsys: pytest.CaptureFixture[str]) -> N
 
 
 UNREACHABLE = "postgresql://postgres@127.0.0.1:1/test"
+SMALL = ("--events", "200")  # nothing is measured: the ledger only has to exist
 
 
 def test_unreachable_postgres_is_skipped_with_the_reason(
@@ -138,7 +139,7 @@ def test_unreachable_postgres_is_skipped_with_the_reason(
     monkeypatch.delenv("CI", raising=False)
 
     exit_code, report = run_benchmark(
-        capsys, "--backends", "postgres", "--postgres-url", UNREACHABLE
+        capsys, *SMALL, "--backends", "postgres", "--postgres-url", UNREACHABLE
     )
 
     assert exit_code == 0
@@ -154,7 +155,7 @@ def test_unreachable_postgres_fails_in_ci(
     monkeypatch.setenv("CI", "true")
 
     exit_code, report = run_benchmark(
-        capsys, "--backends", "postgres", "--postgres-url", UNREACHABLE
+        capsys, *SMALL, "--backends", "postgres", "--postgres-url", UNREACHABLE
     )
 
     assert exit_code != 0
