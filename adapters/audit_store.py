@@ -180,6 +180,11 @@ class AuditStore:
             level, count = level + 1, parents
         self._commit()
 
+    def rebuild_tree(self, size: int) -> None:
+        """Drop every stored subtree and build them again from the leaf hashes."""
+        self._run(f"DELETE FROM {self.prefix}{TREE_TABLE}")
+        self.build_tree(size)
+
     # Checkpoints
 
     def checkpoints(self) -> list[Checkpoint]:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import ProgrammingError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from psycopg import Cursor
@@ -94,6 +94,18 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
             "INSERT INTO {}.{} (position, leaf_index, leaf_hash, chain_hash) "
             "VALUES (%s, %s, %s, %s)"
         ).format(schema, table)
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        if self.datastore.enable_db_functions:
+            msg = (
+                "The database-function insert path would store events outside the hash "
+                "chain; unset POSTGRES_ENABLE_DB_FUNCTIONS."
+            )
+            raise ProgrammingError(msg)
+        positions: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
+        return positions
 
     def _fetch_ids_after_insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import sys
 import uuid
+from typing import TextIO, cast
 
 import structlog
 
@@ -34,10 +35,20 @@ def configure_logging(settings: Settings) -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(file=cast(TextIO, _CurrentStderr())),
         cache_logger_on_first_use=True,
     )
     _configured = True
+
+
+class _CurrentStderr:
+    """Writes to whatever sys.stderr is at the time, not the stream of the first call."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
 
 
 def bind_correlation_id(correlation_id: str | None = None) -> str:

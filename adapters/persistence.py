@@ -119,6 +119,8 @@ def eventsourcing_env(store: Store) -> dict[str, str]:
             "POSTGRES_PASSWORD": store.password,
             "POSTGRES_CONNECT_TIMEOUT": "5",
             "APPLICATION_RECORDER_TOPIC": "adapters.chain:ChainedPostgresApplicationRecorder",
+            # The database-function insert path bypasses the chain: never use it.
+            "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
         }
         if store.schema:
             env["POSTGRES_SCHEMA"] = store.schema

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
@@ -10,6 +9,8 @@ import structlog
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from domain.audit import key_id as key_id
 
 log = structlog.get_logger()
 
@@ -30,11 +31,6 @@ class Signer:
 
 def public_bytes(key: Ed25519PublicKey) -> bytes:
     return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-
-
-def key_id(public_key: bytes) -> str:
-    """A short, stable name for a public key: the start of its SHA-256."""
-    return hashlib.sha256(public_key).hexdigest()[:16]
 
 
 def verify_signature(public_key: bytes, message: bytes, signature: bytes) -> bool:

@@ -56,6 +56,11 @@ def raw_leaf_hash(
     ).digest()
 
 
+def key_id(public_key: bytes) -> str:
+    """A short, stable name for a public key: the start of its SHA-256."""
+    return hashlib.sha256(public_key).hexdigest()[:16]
+
+
 def chain_next(previous: bytes, leaf_hash: bytes) -> bytes:
     """The chain value after a leaf: SHA-256(previous chain value || leaf hash)."""
     return hashlib.sha256(previous + leaf_hash).digest()

@@ -21,14 +21,17 @@ from domain.audit import (
     Checkpoint,
     checkpoint_message,
     event_leaf_hash,
+    key_id,
 )
-from domain.merkle import EMPTY_ROOT, NodeSource, inclusion_proof, node_hash
+from domain.merkle import EMPTY_ROOT, NodeSource, inclusion_proof, node_hash, verify_inclusion
 
 EventRow = tuple[int, UUID, int, str, bytes]
 LinkRow = tuple[int, int, bytes, bytes]
 JoinedRow = tuple[int, bytes, int, str, bytes, int | None, bytes | None, bytes | None]
 Progress = Callable[[int, int], None]
 BATCH = 20_000
+FIRST_POSITION = -(2**62)
+"""Read from far below 1, so an event forged at position 0 or below is still seen."""
 
 
 class AuditLog(Protocol):
@@ -47,6 +50,8 @@ class AuditLog(Protocol):
     def event_at(self, position: int) -> EventRow | None: ...
 
     def build_tree(self, size: int) -> None: ...
+
+    def rebuild_tree(self, size: int) -> None: ...
 
     def checkpoints(self) -> list[Checkpoint]: ...
 
@@ -91,7 +96,7 @@ class VerifyReport(msgspec.Struct, frozen=True, kw_only=True):
                 f"Verified {self.events:,} events and {self.checkpoints} signed checkpoint(s): "
                 f"intact (root {self.root_hash[:16]}…)."
             )
-        where = f" at position {self.problem.position}" if self.problem.position else ""
+        where = f" at position {self.problem.position}" if self.problem.position is not None else ""
         return f"Tampering found{where}: {self.problem.kind}: {self.problem.detail}"
 
 
@@ -149,7 +154,7 @@ class Auditor:
     def prove(self, position: int, checkpoint_sequence: int | None = None) -> InclusionProof:
         checkpoints = self.log.checkpoints()
         if not checkpoints:
-            raise AuditFailed("No checkpoint yet: run `inclusion-ledger checkpoint` first.")
+            raise LookupError("No checkpoint yet: run `inclusion-ledger checkpoint` first.")
         if checkpoint_sequence is None:
             checkpoint = checkpoints[-1]
         else:
@@ -168,6 +173,16 @@ class Auditor:
             )
         self.log.build_tree(checkpoint.tree_size)
         path = inclusion_proof(index, checkpoint.tree_size, self.tree())
+        root = bytes.fromhex(checkpoint.root_hash)
+        if not verify_inclusion(index, checkpoint.tree_size, leaf, path, root):
+            # The stored subtrees may be damaged: rebuild them from the leaves once.
+            self.log.rebuild_tree(checkpoint.tree_size)
+            path = inclusion_proof(index, checkpoint.tree_size, self.tree())
+            if not verify_inclusion(index, checkpoint.tree_size, leaf, path, root):
+                raise AuditFailed(
+                    f"The stored leaves do not match checkpoint {checkpoint.sequence}'s root: "
+                    "run `inclusion-ledger verify`."
+                )
         return InclusionProof(
             position=position,
             leaf_index=index,
@@ -187,7 +202,9 @@ class Auditor:
         due = sorted(checkpoints, key=lambda c: c.tree_size)
         chain = GENESIS
         events = 0
-        after = 0
+        after = FIRST_POSITION - 1
+        while problem is None and due and due[0].tree_size == 0:
+            problem = self._check_root(due.pop(0), EMPTY_ROOT, GENESIS, None)
         # The hot loop: the leaf hash (domain.audit.raw_leaf_hash), the chain
         # (domain.audit.chain_next) and the Merkle frontier (domain.merkle.TreeBuilder)
         # are computed inline here, as each costs a function call per event otherwise.
@@ -324,6 +341,12 @@ class Auditor:
 
     def _check_signatures(self, checkpoints: Sequence[Checkpoint]) -> Problem | None:
         for c in checkpoints:
+            if key_id(bytes.fromhex(c.public_key)) != c.key_id:
+                return Problem(
+                    kind="key",
+                    position=None,
+                    detail=f"checkpoint {c.sequence} names key {c.key_id} but carries another",
+                )
             if not self.verify_signature(
                 bytes.fromhex(c.public_key), c.message(), bytes.fromhex(c.signature)
             ):
