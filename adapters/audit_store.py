@@ -144,7 +144,8 @@ class AuditStore:
             end = min(start + 64, blocks)
             leaves = self.leaves(start * BLOCK, end * BLOCK)
             self._many(
-                f"INSERT INTO {self.prefix}{TREE_TABLE} (level, idx, hash) VALUES (?, ?, ?)",
+                f"INSERT INTO {self.prefix}{TREE_TABLE} (level, idx, hash) VALUES (?, ?, ?) "
+                "ON CONFLICT (level, idx) DO NOTHING",
                 [
                     (
                         TREE_LEVEL,
@@ -171,7 +172,8 @@ class AuditStore:
                     )
                 }
                 self._many(
-                    f"INSERT INTO {self.prefix}{TREE_TABLE} (level, idx, hash) VALUES (?, ?, ?)",
+                    f"INSERT INTO {self.prefix}{TREE_TABLE} (level, idx, hash) VALUES (?, ?, ?) "
+                    "ON CONFLICT (level, idx) DO NOTHING",
                     [
                         (level + 1, p, node_hash(children[2 * p], children[2 * p + 1]))
                         for p in range(done, parents)

@@ -20,7 +20,7 @@ from adapters.bootstrap import Ledger, bootstrap
 from adapters.logging import bind_correlation_id, configure_logging
 from adapters.replay import ReplayTargetExists
 from adapters.settings import Settings, SettingsError
-from adapters.signing import SigningKeyError
+from adapters.signing import SigningKeyError, key_id, verify_signature
 from adapters.wakeup import PostgresWakeup, polling
 from domain.errors import LedgerRuleBroken
 from services.audit import AuditFailed
@@ -77,6 +77,8 @@ def _run(argv: list[str]) -> int:
             store_label=store.label,
             waiter=waiter,
             close_waiter=close_waiter,
+            verify_signature=verify_signature,
+            key_id=key_id,
         )
         code: int = args.handler(args, ctx)
         return code

@@ -392,8 +392,10 @@ class PostgresLedgerViews:
                 )
 
     def discard(self) -> None:
-        if self.conn.broken or self.conn.closed:
-            self.conn = self._connect()
+        # Called when a rebuild stops, perhaps mid-statement (Ctrl-C): end that
+        # connection's transaction and its locks first, then drop on a fresh one.
+        self.conn.close()
+        self.conn = self._connect()
         self._drop(self.table)
 
     def _drop(self, table: str) -> None:

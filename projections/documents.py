@@ -83,15 +83,12 @@ class PlanDoc(Doc, kw_only=True, tag="plan"):
     period_end: date
     stage: str
     drafted_at: datetime
-    version: int = 1
     sections: list[SectionDoc] = []
     revisions: list[RevisionDoc] = []
     stages: list[StageChange] = []
     consultations: list[ConsultationDoc] = []
     qa_feedback: list[QAFeedbackDoc] = []
     submitted_versions: dict[int, str] = {}
-    contributions_received: int = 0
-    contributions_awaiting_triage: int = 0
     local_offer_url: str = ""
     superseded_by: UUID | None = None
 

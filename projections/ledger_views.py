@@ -46,7 +46,7 @@ from projections.documents import (
     VoteDoc,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """Bump when documents change shape: stored views older than this need a rebuild."""
 
 Key = tuple[str, UUID]
@@ -74,6 +74,8 @@ def keys_for(event: LedgerEvent) -> list[Key]:
         return []
     # A creating event makes its document: there is nothing to fetch for it.
     keys: list[Key] = [] if isinstance(event, LedgerCreated) else [(model, event.originator_id)]
+    if isinstance(event, _PLAN_BOOKKEEPING):
+        return []
     match event:
         case pa.InterestDeclared():
             keys.append(("decision", event.decision_id))
@@ -194,7 +196,14 @@ def _partnership(e: LedgerEvent, position: int, docs: DocAccess) -> None:
     _save(docs, doc, position)
 
 
+_PLAN_BOOKKEEPING = (pl.ContributionReceived, pl.PlanContributionTriaged)
+"""Plan events that only serve the plan's own triage rule: no view shows them, so
+they leave the plan document (often large) untouched."""
+
+
 def _plan(e: LedgerEvent, position: int, docs: DocAccess) -> None:
+    if isinstance(e, _PLAN_BOOKKEEPING):
+        return
     if isinstance(e, pl.PlanDrafted):
         doc = PlanDoc(
             id=e.originator_id,
@@ -276,11 +285,6 @@ def _plan(e: LedgerEvent, position: int, docs: DocAccess) -> None:
                 last.closed_at, last.responses_received = e.timestamp, e.responses_received
                 last.summary = e.summary
             new_stage = e.stage
-        case pl.ContributionReceived():
-            doc.contributions_received += 1
-            doc.contributions_awaiting_triage += 1
-        case pl.PlanContributionTriaged():
-            doc.contributions_awaiting_triage -= 1
         case pl.PlanSubmittedForQA():
             doc.submitted_versions[e.version] = e.content_hash
             new_stage = e.stage
@@ -304,7 +308,6 @@ def _plan(e: LedgerEvent, position: int, docs: DocAccess) -> None:
             new_stage = e.stage
         case _:
             pass
-    doc.version = e.originator_version
     if new_stage is not None and new_stage != doc.stage:
         doc.stage = new_stage
         doc.stages.append(

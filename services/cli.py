@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Protocol, TextIO
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import msgspec
 import structlog
@@ -25,6 +25,16 @@ from projections.packs import render_markdown
 from projections.store import LedgerViewStore
 from services import views as v
 from services.audit import AuditFailed, Auditor, Signing
+from services.bundle import (
+    ExportRefused,
+    NotABundle,
+    Selection,
+    aggregate_partnerships,
+    export_bundle,
+    parse_public_key,
+    stored_event_time,
+    verify_bundle,
+)
 from services.commands import AnyCommand
 from services.demo import ScenarioClock, write_northmoor
 from services.ledger import Clock, LedgerApplication, utc_now
@@ -81,6 +91,9 @@ class CliContext:
     waiter: Callable[[float], Callable[[], None]] = lambda poll: lambda: time.sleep(poll)
     close_waiter: Callable[[], None] = lambda: None
     out: TextIO = field(default_factory=lambda: sys.stdout)
+    # Offline bundle checks: Ed25519 verification and key ids, from the signing adapter.
+    verify_signature: Callable[[bytes, bytes, bytes], bool] | None = None
+    key_id: Callable[[bytes], str] | None = None
 
 
 def uuid_arg(value: str) -> UUID:
@@ -255,6 +268,7 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--to-position", type=positive, metavar="N", required=True)
     rp.add_argument("--out", metavar="DIR", required=True, type=Path)
     rp.set_defaults(handler=cmd_replay)
+    _add_bundle_commands(sub, common, as_json)
 
     projections = sub.add_parser("projections", help="the read models").add_subparsers(
         dest="projections_command", required=True, parser_class=_Parser
@@ -589,6 +603,165 @@ def cmd_replay(args: argparse.Namespace, ctx: CliContext) -> int:
             file=ctx.out,
         )
     return 0
+
+
+# Audit bundles (services/bundle.py describes the format)
+
+
+def _add_bundle_commands(
+    sub: Any, common: argparse.ArgumentParser, as_json: argparse.ArgumentParser
+) -> None:
+    ex = sub.add_parser(
+        "export",
+        parents=[common, as_json],
+        help="write an audit bundle: the signed log (or part of it) as one file to check offline",
+    )
+    ex.add_argument("--out", metavar="FILE", required=True, type=Path)
+    ex.add_argument("--partnership", type=uuid_arg, metavar="ID", help="one partnership's events")
+    ex.add_argument(
+        "--from", dest="from_date", type=date_arg, metavar="DATE", help="events on or after DATE"
+    )
+    ex.add_argument(
+        "--to", dest="to_date", type=date_arg, metavar="DATE", help="events on or before DATE"
+    )
+    ex.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    ex.set_defaults(handler=cmd_export)
+    vb = sub.add_parser(
+        "verify-bundle",
+        parents=[as_json],
+        help="check an audit bundle offline: no database, no network",
+    )
+    vb.add_argument("file", metavar="FILE", type=Path)
+    vb.add_argument(
+        "--trusted-key",
+        metavar="HEX_OR_FILE",
+        help="the ledger's Ed25519 public key (64 hex digits, or a file holding it as hex, PEM "
+        "or a public_key.json); anything signed by another key fails",
+    )
+    vb.set_defaults(handler=cmd_verify_bundle)
+
+
+def cmd_export(args: argparse.Namespace, ctx: CliContext) -> int:
+    out: Path = args.out
+    if out.exists() and not args.force:
+        raise UsageError(f"{out} already exists; use --force to replace it.")
+    if out.is_dir() or not out.parent.is_dir():
+        raise UsageError(f"{out} is not a file name in an existing folder.")
+    if args.from_date and args.to_date and args.from_date > args.to_date:
+        raise UsageError(f"--from {args.from_date} is after --to {args.to_date}.")
+    session = ctx.open_ledger(None)
+    auditor = session.auditor()
+    checkpoints = auditor.log.checkpoints()
+    if not checkpoints:
+        raise UsageError("No checkpoint yet: run `inclusion-ledger checkpoint` first, then export.")
+    if checkpoints[-1].key_id not in auditor.trusted_keys:
+        raise UsageError(
+            f"The ledger's signing key is missing or did not sign checkpoint "
+            f"{checkpoints[-1].sequence} (key {checkpoints[-1].key_id}); set "
+            "LEDGER_SIGNING_KEY_FILE to the key that signs its checkpoints."
+        )
+    session.projector.catch_up()  # the read models say which partnership each aggregate is in
+    partnerships = aggregate_partnerships(session.views, args.partnership)
+    if args.partnership is not None and args.partnership not in partnerships:
+        raise UsageError(f"No partnership {args.partnership}.")
+    selection = Selection.of(args.partnership, args.from_date, args.to_date)
+    bar = ProgressBar("export")
+    partial = out.with_name(f".{out.name}.{uuid4().hex[:8]}.partial")
+    try:
+        with partial.open("xb") as f:
+            summary = export_bundle(
+                f,
+                auditor.log,
+                session.signer(),
+                selection=selection,
+                ledger=ctx.store_label,
+                created_at=utc_now(),
+                event_time=stored_event_time(session.app.mapper),
+                partnerships=partnerships,
+                progress=bar,
+            )
+        if out.exists() and not args.force:
+            raise UsageError(f"{out} already exists; use --force to replace it.")
+        partial.replace(out)
+    except ExportRefused as e:
+        raise UsageError(str(e)) from None
+    except OSError as e:
+        raise UsageError(f"Cannot write {out}: {e.strerror or e}.") from None
+    finally:
+        partial.unlink(missing_ok=True)
+    rate = bar.finish()
+    log.info("export.written", path=str(out), events=summary.events, events_per_s=round(rate))
+    if summary.later_events:
+        log.warning(
+            "export.later_events_left_out",
+            later_events=summary.later_events,
+            advice="run `inclusion-ledger checkpoint` before exporting to include them",
+        )
+    if args.json:
+        emit_json(ctx.out, {"path": str(out), **msgspec.structs.asdict(summary)})
+        return 0
+    print(
+        f"Wrote {out}: {summary.events:,} events ({selection.describe()}) against checkpoint "
+        f"{summary.checkpoint} ({summary.tree_size:,} events, root {summary.root_hash[:16]}…), "
+        f"signed by key {summary.key_id}.",
+        file=ctx.out,
+    )
+    if summary.later_events:
+        print(
+            f"{summary.later_events:,} events recorded after checkpoint {summary.checkpoint} are "
+            "not in it: run `inclusion-ledger checkpoint` first to include them.",
+            file=ctx.out,
+        )
+    return 0
+
+
+def cmd_verify_bundle(args: argparse.Namespace, ctx: CliContext) -> int:
+    """Reads only FILE (and a --trusted-key file): never opens the ledger."""
+    if ctx.verify_signature is None or ctx.key_id is None:
+        raise RuntimeError("verify-bundle needs the signature checks wired in by the entry point")
+    trusted = _trusted_key(args.trusted_key) if args.trusted_key else None
+    path: Path = args.file
+    bar = ProgressBar("verify-bundle")
+    try:
+        with path.open("rb") as f:
+            report = verify_bundle(
+                f,
+                verify_signature=ctx.verify_signature,
+                key_id=ctx.key_id,
+                trusted_key=trusted,
+                progress=bar,
+            )
+    except NotABundle as e:
+        raise UsageError(f"{path} is {e}.") from None
+    except OSError as e:
+        raise UsageError(f"Cannot read {path}: {e.strerror or e}.") from None
+    bar.finish()
+    log.info("verify_bundle.finished", ok=report.ok, events=report.events)
+    if args.json:
+        emit_json(ctx.out, report)
+    else:
+        print(report.summary(), file=ctx.out)
+    if not report.ok:
+        raise AuditFailed(report.summary())
+    return 0
+
+
+def _trusted_key(value: str) -> bytes:
+    try:
+        return parse_public_key(value)
+    except ValueError:
+        pass
+    path = Path(value)
+    if not path.is_file():
+        raise UsageError(
+            f"--trusted-key {value!r} is neither 64 hex digits nor a file holding the key."
+        )
+    try:
+        return parse_public_key(path.read_text(encoding="utf-8", errors="replace"))
+    except ValueError as e:
+        raise UsageError(f"--trusted-key {value}: {e}.") from None
+    except OSError as e:
+        raise UsageError(f"Cannot read {value}: {e.strerror or e}.") from None
 
 
 def cmd_projections_rebuild(args: argparse.Namespace, ctx: CliContext) -> int:

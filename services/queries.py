@@ -126,7 +126,6 @@ class LedgerQueries:
             submitted_versions=dict(plan.submitted_versions),
             local_offer_url=plan.local_offer_url,
             as_of=as_of,
-            version=plan.version,
         )
 
     # Decisions

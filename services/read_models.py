@@ -143,7 +143,6 @@ class ViewQueries:
             submitted_versions=dict(plan.submitted_versions),
             local_offer_url=plan.local_offer_url,
             as_of=as_of,
-            version=plan.version,
         )
 
     def plan_doc(self, plan_id: UUID) -> PlanDoc:

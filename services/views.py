@@ -57,7 +57,6 @@ class PlanView(View, frozen=True, kw_only=True):
     submitted_versions: dict[int, str]
     local_offer_url: str
     as_of: datetime | None
-    version: int
 
 
 class MemberRef(View, frozen=True, kw_only=True):

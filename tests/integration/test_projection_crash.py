@@ -517,7 +517,9 @@ def test_a_projector_killed_part_way_resumes_to_exactly_the_views_of_an_uninterr
     # Whatever the moment of the kill, the views stand exactly at a batch boundary.
     left = database.rows()
     assert left == expected_rows(database, until=killed_at)
-    assert max(row[3] for row in left.values()) == killed_at
+    # No document can reflect an event past the tracked position (some events, such
+    # as a plan's triage bookkeeping, change no document, so equality is not implied).
+    assert max(row[3] for row in left.values()) <= killed_at
     assert database.skipped() == 1
 
     code, _, err = finish(cli("projections", "run", "--once", db=database))
