@@ -195,10 +195,8 @@ class Projector:
     def _decode(self, row: LogRow) -> LedgerEvent | None:
         position, originator_id, version, topic, state = row
         try:
-            if isinstance(self.app.mapper, EventDecoder):
-                return cast(
-                    LedgerEvent, self.app.mapper.decode(topic, state, originator_id, version)
-                )
+            if self._decode_row is not None:
+                return cast(LedgerEvent, self._decode_row(topic, state, originator_id, version))
             note = Notification(
                 id=position,
                 originator_id=originator_id,
