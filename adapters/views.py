@@ -189,6 +189,16 @@ class SQLiteLedgerViews:
         ).fetchall()
         return {str(model): int(n) for model, n in rows}
 
+    def scopes(self, partnership_id: UUID | None = None) -> dict[UUID, UUID]:
+        if partnership_id is None:
+            rows = self.conn.execute(f"SELECT id, partnership_id FROM {self.table}")
+        else:
+            rows = self.conn.execute(
+                f"SELECT id, partnership_id FROM {self.table} WHERE partnership_id = ?",
+                (partnership_id.hex,),
+            )
+        return {UUID(i): UUID(p) for i, p in rows}
+
     def fresh(self) -> SQLiteLedgerViews:
         self._drop(NEXT)
         return SQLiteLedgerViews(self.path, table=NEXT)
@@ -363,6 +373,20 @@ class PostgresLedgerViews:
             sql.SQL("SELECT model, count(*) FROM {} GROUP BY model").format(self._t())
         ).fetchall()
         return {str(model): int(n) for model, n in rows}
+
+    def scopes(self, partnership_id: UUID | None = None) -> dict[UUID, UUID]:
+        if partnership_id is None:
+            rows = self.conn.execute(
+                sql.SQL("SELECT id, partnership_id FROM {}").format(self._t())
+            ).fetchall()
+        else:
+            rows = self.conn.execute(
+                sql.SQL("SELECT id, partnership_id FROM {} WHERE partnership_id = %s").format(
+                    self._t()
+                ),
+                (partnership_id,),
+            ).fetchall()
+        return {UUID(str(i)): UUID(str(p)) for i, p in rows}
 
     def fresh(self) -> PostgresLedgerViews:
         self._drop(NEXT)

@@ -53,6 +53,10 @@ class LedgerViewStore(Protocol):
 
     def counts(self) -> dict[str, int]: ...
 
+    def scopes(self, partnership_id: UUID | None = None) -> dict[UUID, UUID]:
+        """Each document's partnership, by document id, without decoding documents."""
+        ...
+
     def fresh(self) -> LedgerViewStore:
         """An empty store beside the live one, for a rebuild."""
         ...
@@ -118,6 +122,13 @@ class MemoryViewStore:
         for doc in self.docs.values():
             counts[model_of(doc)] = counts.get(model_of(doc), 0) + 1
         return counts
+
+    def scopes(self, partnership_id: UUID | None = None) -> dict[UUID, UUID]:
+        return {
+            d.id: d.partnership_id
+            for d in self.docs.values()
+            if partnership_id is None or d.partnership_id == partnership_id
+        }
 
     def fresh(self) -> MemoryViewStore:
         return MemoryViewStore()

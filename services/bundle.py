@@ -125,7 +125,6 @@ from domain.merkle import (
     verify_consistency,
     verify_inclusion,
 )
-from projections.documents import MODELS
 from projections.store import LedgerViewStore
 from services.audit import AuditFailed, AuditLog, EventRow, Problem, Progress, Signing
 
@@ -472,9 +471,7 @@ def aggregate_partnerships(
     views: LedgerViewStore, partnership_id: UUID | None = None
 ) -> dict[UUID, UUID]:
     """Each aggregate's partnership, from the read models (of one partnership if given)."""
-    return {
-        doc.id: doc.partnership_id for model in MODELS for doc in views.scan(model, partnership_id)
-    }
+    return views.scopes(partnership_id)
 
 
 def stored_event_time(mapper: Mapper[UUID]) -> EventTime:

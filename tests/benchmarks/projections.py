@@ -520,6 +520,9 @@ class TimedViews:
     def counts(self) -> dict[str, int]:
         return self.inner.counts()
 
+    def scopes(self, partnership_id: UUID | None = None) -> dict[UUID, UUID]:
+        return self.inner.scopes(partnership_id)
+
     def fresh(self) -> LedgerViewStore:
         return TimedViews(self.inner.fresh(), self.stages)
 
