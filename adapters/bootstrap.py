@@ -42,7 +42,8 @@ class Ledger(msgspec.Struct, frozen=True, kw_only=True):
     _opened: list[AuditStore] = msgspec.field(default_factory=list)
 
     def auditor(self) -> Auditor:
-        audit = open_audit_store(self.store)
+        with persistence.ddl_lock(self.store):
+            audit = open_audit_store(self.store)
         self._opened.append(audit)
         trusted = self._trusted_keys()
         return Auditor(audit, verify_signature, trusted_keys=trusted)
@@ -94,17 +95,18 @@ def bootstrap(
     store = persistence.parse_database_url(settings.database_url)
     persistence.prepare(store)
     try:
-        app = LedgerApplication(
-            persistence.eventsourcing_env(store),
-            mapper_factory=MsgspecMapper,
-            clock=clock,
-            new_id=new_id,
-        )
+        with persistence.ddl_lock(store):
+            app = LedgerApplication(
+                persistence.eventsourcing_env(store),
+                mapper_factory=MsgspecMapper,
+                clock=clock,
+                new_id=new_id,
+            )
+            views = view_store(store)
     except OperationalError as e:
         raise persistence.StoreUnreachable(f"The event store at {store.label} failed: {e}") from e
     positions = None if store.kind == "memory" else partial(persistence.positions_of, store)
     log = LedgerQueries(app, positions)
-    views = view_store(store)
     read_log = getattr(views, "read_log", None)
     projector = Projector(app, views, clock=utc_now, read_log=read_log)
     refresh = projector.catch_up if in_process else None

@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 from uuid import UUID
@@ -172,6 +174,25 @@ def _connect(store: Store) -> psycopg.Connection[tuple[object, ...]]:
     except psycopg.OperationalError as e:
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise StoreUnreachable(f"PostgreSQL at {store.label} is unreachable: {first}") from None
+
+
+DDL_LOCK_KEY = 0x1EDC_E1A5_0000_0001
+"""Advisory lock that serialises creating the ledger's tables across processes."""
+
+
+@contextmanager
+def ddl_lock(store: Store) -> Iterator[None]:
+    """Hold while creating tables: PostgreSQL rejects the same DDL run concurrently by
+    two processes ("tuple concurrently updated"). SQLite needs no lock."""
+    if store.kind != "postgres":
+        yield
+        return
+    with _connect(store) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (DDL_LOCK_KEY,))
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (DDL_LOCK_KEY,))
 
 
 def _check_postgres(store: Store) -> None:
