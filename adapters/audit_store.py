@@ -139,7 +139,14 @@ class AuditStore:
     def build_tree(self, size: int) -> None:
         """Store every perfect subtree of at least BLOCK leaves within the first `size`."""
         blocks = size // BLOCK
-        first = self.built_blocks()
+        # How far each level is built, in one query: usually everything is, already.
+        built = {
+            int(level): int(top) + 1
+            for level, top in self._run(
+                f"SELECT level, MAX(idx) FROM {self.prefix}{TREE_TABLE} GROUP BY level"
+            )
+        }
+        first = built.get(TREE_LEVEL, 0)
         for start in range(first, blocks, 64):
             end = min(start + 64, blocks)
             leaves = self.leaves(start * BLOCK, end * BLOCK)
@@ -158,10 +165,7 @@ class AuditStore:
         level, count = TREE_LEVEL, blocks
         while count > 1:
             parents = count // 2
-            have = self._run(
-                f"SELECT MAX(idx) FROM {self.prefix}{TREE_TABLE} WHERE level = ?", (level + 1,)
-            )
-            done = 0 if not have or have[0][0] is None else int(have[0][0]) + 1
+            done = built.get(level + 1, 0)
             if done < parents:
                 children = {
                     int(i): bytes(h)
