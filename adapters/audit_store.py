@@ -14,10 +14,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-import psycopg
-
 from adapters.chain import CHAIN_TABLE
-from adapters.persistence import POSTGRES_EVENTS_TABLE, Store
+from adapters.persistence import POSTGRES_EVENTS_TABLE, Store, connect
 from domain.audit import Checkpoint
 from domain.merkle import node_hash
 from domain.merkle import root as merkle_root
@@ -129,12 +127,6 @@ class AuditStore:
             (level, idx),
         )
         return bytes(rows[0][0]) if rows else None
-
-    def built_blocks(self) -> int:
-        rows = self._run(
-            f"SELECT MAX(idx) FROM {self.prefix}{TREE_TABLE} WHERE level = ?", (TREE_LEVEL,)
-        )
-        return 0 if not rows or rows[0][0] is None else int(rows[0][0]) + 1
 
     def build_tree(self, size: int) -> None:
         """Store every perfect subtree of at least BLOCK leaves within the first `size`."""
@@ -294,15 +286,7 @@ class PostgresAuditStore(AuditStore):
     _blob = "BYTEA"
 
     def __init__(self, store: Store) -> None:
-        conn = psycopg.connect(
-            host=store.host,
-            port=store.port,
-            dbname=store.dbname,
-            user=store.user,
-            password=store.password or None,
-            autocommit=True,
-            connect_timeout=5,
-        )
+        conn = connect(store, autocommit=True)
         super().__init__(conn, prefix=f"{store.schema}." if store.schema else "")
         self._events = f"{self.prefix}{POSTGRES_EVENTS_TABLE}"
 

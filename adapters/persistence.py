@@ -9,6 +9,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 from uuid import UUID
 
@@ -161,7 +162,8 @@ def _prepare_sqlite(path: Path) -> None:
         )
 
 
-def _connect(store: Store) -> psycopg.Connection[tuple[object, ...]]:
+def connect(store: Store, *, autocommit: bool = False) -> psycopg.Connection[tuple[Any, ...]]:
+    """A connection to the PostgreSQL server the URL names; unreachable means exit 3."""
     try:
         return psycopg.connect(
             host=store.host,
@@ -169,6 +171,7 @@ def _connect(store: Store) -> psycopg.Connection[tuple[object, ...]]:
             dbname=store.dbname,
             user=store.user,
             password=store.password or None,
+            autocommit=autocommit,
             connect_timeout=5,
         )
     except psycopg.OperationalError as e:
@@ -187,7 +190,7 @@ def ddl_lock(store: Store) -> Iterator[None]:
     if store.kind != "postgres":
         yield
         return
-    with _connect(store) as conn:
+    with connect(store) as conn:
         conn.execute("SELECT pg_advisory_lock(%s)", (DDL_LOCK_KEY,))
         try:
             yield
@@ -196,7 +199,7 @@ def ddl_lock(store: Store) -> Iterator[None]:
 
 
 def _check_postgres(store: Store) -> None:
-    with _connect(store):
+    with connect(store):
         pass
 
 
@@ -213,7 +216,7 @@ def is_empty(store: Store) -> bool:
                 return not tables
             return conn.execute("SELECT 1 FROM stored_events LIMIT 1").fetchone() is None
     if store.kind == "postgres":
-        with _connect(store) as conn:
+        with connect(store) as conn:
             exists = conn.execute("SELECT to_regclass(%s)", (_pg_table(store),)).fetchone()
             if not exists or exists[0] is None:
                 return True
@@ -230,7 +233,7 @@ def reset(store: Store) -> None:
             Path(f"{path}{suffix}").unlink(missing_ok=True)
     elif store.kind == "postgres":
         prefix = f"{store.schema}." if store.schema else ""
-        with _connect(store) as conn:
+        with connect(store) as conn:
             for table in (POSTGRES_EVENTS_TABLE, *LEDGER_TABLES):
                 conn.execute(f"DROP TABLE IF EXISTS {prefix}{table}")
 
@@ -245,7 +248,7 @@ def positions_of(store: Store, aggregate_id: UUID) -> dict[int, int]:
             ).fetchall()
         return {int(v): int(p) for v, p in rows}
     if store.kind == "postgres":
-        with _connect(store) as conn:
+        with connect(store) as conn:
             rows2 = conn.execute(
                 f"SELECT originator_version, notification_id FROM {_pg_table(store)} "
                 "WHERE originator_id = %s",

@@ -19,8 +19,8 @@ from uuid import UUID, uuid4
 import psycopg
 from psycopg import sql
 
-from adapters.persistence import POSTGRES_EVENTS_TABLE, Store
-from projections.documents import AnyDoc
+from adapters.persistence import POSTGRES_EVENTS_TABLE, Store, connect
+from projections.documents import AnyDoc, model_of
 from projections.ledger_views import SCHEMA_VERSION, Key
 from projections.store import VIEWS_NAME, ViewsMovedOn, ViewStatus, decode_doc, encode_doc
 from services.projector import LogRow
@@ -154,7 +154,7 @@ class SQLiteLedgerViews:
                 "partnership_id = excluded.partnership_id, position = excluded.position, "
                 "body = excluded.body",
                 [
-                    (d.id.hex, _model(d), d.partnership_id.hex, d.position, encode_doc(d))
+                    (d.id.hex, model_of(d), d.partnership_id.hex, d.position, encode_doc(d))
                     for d in docs
                 ],
             )
@@ -243,16 +243,7 @@ class PostgresLedgerViews:
         self._create()
 
     def _connect(self) -> psycopg.Connection[tuple[Any, ...]]:
-        store = self.store
-        return psycopg.connect(
-            host=store.host,
-            port=store.port,
-            dbname=store.dbname,
-            user=store.user,
-            password=store.password or None,
-            autocommit=True,
-            connect_timeout=5,
-        )
+        return connect(self.store, autocommit=True)
 
     def _t(self, suffix: str = "") -> sql.Composed:
         return sql.SQL("{}.{}").format(
@@ -342,7 +333,10 @@ class PostgresLedgerViews:
                         "excluded.model, partnership_id = excluded.partnership_id, position = "
                         "excluded.position, body = excluded.body"
                     ).format(self._t()),
-                    [(d.id, _model(d), d.partnership_id, d.position, encode_doc(d)) for d in docs],
+                    [
+                        (d.id, model_of(d), d.partnership_id, d.position, encode_doc(d))
+                        for d in docs
+                    ],
                 )
             self.conn.execute(
                 sql.SQL(
@@ -431,7 +425,3 @@ class PostgresLedgerViews:
 
     def close(self) -> None:
         self.conn.close()
-
-
-def _model(doc: AnyDoc) -> str:
-    return str(type(doc).__struct_config__.tag)

@@ -5,10 +5,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-import psycopg
 from psycopg import sql
 
-from adapters.persistence import Store
+from adapters.persistence import Store, connect
 
 
 class PostgresWakeup:
@@ -16,15 +15,7 @@ class PostgresWakeup:
 
     def __init__(self, store: Store, channel: str, poll: float) -> None:
         self.poll = poll
-        self.conn = psycopg.connect(
-            host=store.host,
-            port=store.port,
-            dbname=store.dbname,
-            user=store.user,
-            password=store.password or None,
-            autocommit=True,
-            connect_timeout=5,
-        )
+        self.conn = connect(store, autocommit=True)
         self.conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
 
     def __call__(self) -> None:

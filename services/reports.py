@@ -10,7 +10,7 @@ import difflib
 import re
 from collections.abc import Callable
 from datetime import date
-from typing import TypeVar, cast
+from typing import TypeVar
 from uuid import UUID
 
 import msgspec
@@ -151,7 +151,7 @@ class Reports:
         return doc
 
     def _all(self, kind: type[D], model: str, partnership_id: UUID) -> list[D]:
-        return [cast(D, d) for d in self.store.scan(model, partnership_id) if isinstance(d, kind)]
+        return [d for d in self.store.scan(model, partnership_id) if isinstance(d, kind)]
 
 
 def _sentences(text: str) -> list[str]:
