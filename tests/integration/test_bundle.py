@@ -155,10 +155,18 @@ def flip_hex(value: str, at: int = 5) -> str:
     return value[:at] + ("0" if value[at] != "0" else "1") + value[at + 1 :]
 
 
+HEX_DIGITS = b"0123456789abcdef"
+
+
 def flip_text(data: bytes, marker: bytes, offset: int = 0) -> bytes:
-    """Flip one byte found after `marker`: a one-byte edit in place."""
+    """Flip one byte found after `marker`: a one-byte edit in place. A hex digit stays a
+    hex digit (a flipped low bit turns `a` or `f` into a non-digit), so the edit always
+    reads as a different value, not as a malformed one."""
     at = data.index(marker) + len(marker) + offset
-    return data[:at] + bytes([data[at] ^ 0x01]) + data[at + 1 :]
+    new = data[at] ^ 0x01
+    if data[at] in HEX_DIGITS and new not in HEX_DIGITS:
+        new = ord("0")
+    return data[:at] + bytes([new]) + data[at + 1 :]
 
 
 # The Northmoor ledger, checkpointed twice with a revision between
