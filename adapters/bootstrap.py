@@ -116,7 +116,14 @@ def bootstrap(
         app=app,
         views=views,
         projector=projector,
-        queries=ViewQueries(app, views, log.positions_of, log, refresh=refresh),
+        queries=ViewQueries(
+            app,
+            views,
+            log.positions_of,
+            log,
+            refresh=refresh,
+            read_history=getattr(views, "read_history", None),
+        ),
         reports=Reports(views, today=lambda: clock().date(), refresh=refresh),
         log=log,
     )

@@ -73,6 +73,7 @@ class MsgspecMapper(Mapper[UUID]):
     def __init__(self) -> None:
         super().__init__(transcoder=UnusedTranscoder())
         self._shapes: dict[type[object], _EventShape] = {}
+        self._by_topic: dict[str, tuple[type[object], _EventShape]] = {}
         self._encoder = msgspec.json.Encoder()
 
     def shape(self, event_class: type[object]) -> _EventShape:
@@ -110,8 +111,11 @@ class MsgspecMapper(Mapper[UUID]):
     ) -> DomainEventProtocol[UUID]:
         """The domain event stored under `topic` with `state` for that aggregate version."""
         try:
-            event_class = resolve_topic(topic)
-            shape = self.shape(event_class)
+            known = self._by_topic.get(topic)
+            if known is None:
+                event_class = resolve_topic(topic)
+                known = self._by_topic[topic] = (event_class, self.shape(event_class))
+            event_class, shape = known
             if shape.class_version > 1:
                 values = self._decode_versioned(event_class, shape, state)
             else:

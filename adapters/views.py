@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -22,10 +22,19 @@ from psycopg import sql
 from adapters.persistence import POSTGRES_EVENTS_TABLE, Store, connect
 from projections.documents import AnyDoc, model_of
 from projections.ledger_views import SCHEMA_VERSION, Key
-from projections.store import VIEWS_NAME, ViewsMovedOn, ViewStatus, decode_doc, encode_doc
-from services.projector import LogRow
+from projections.store import (
+    VIEWS_NAME,
+    DocRow,
+    ViewsMovedOn,
+    ViewStatus,
+    decode_doc,
+    encode_doc,
+    row_of,
+)
+from services.log_rows import LogRow
 
 LIVE = "ledger_views"
+MAX_POSITION = 2**63 - 1
 NEXT = "ledger_views_next"
 CHUNK = 500
 
@@ -48,6 +57,8 @@ class SQLiteLedgerViews:
     """Views in the ledger's SQLite file, on a connection of their own."""
 
     def __init__(self, path: str, *, table: str = LIVE) -> None:
+        """Tables other than the live ones get their scope index when swapped in:
+        building it once at the end is cheaper than keeping it up to date."""
         self.path = path
         self.table = table
         self.conn = sqlite3.connect(path, isolation_level=None, timeout=30, check_same_thread=False)
@@ -78,7 +89,12 @@ class SQLiteLedgerViews:
             );
             """
         )
+        if t == LIVE:
+            self._index()
+
+    def _index(self) -> None:
         # Index names outlive table renames, so each table's index gets a name of its own.
+        t = self.table
         indexed = self.conn.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND name LIKE ?",
             (t, "%_by_scope_%"),
@@ -105,6 +121,21 @@ class SQLiteLedgerViews:
                 oid = ids[hex_id] = UUID(hex_id)
             result.append((position, oid, version, topic, state))
         return result
+
+    def read_history(
+        self, aggregate_ids: Sequence[UUID], stop: int | None, skip_topics: Collection[str]
+    ) -> list[LogRow]:
+        """Some aggregates' rows from `stored_events` in log order, for time travel."""
+        ids = [i.hex for i in aggregate_ids]
+        skip = list(skip_topics)
+        rows = self.conn.execute(
+            "SELECT rowid, originator_id, originator_version, topic, state FROM stored_events "
+            f"WHERE originator_id IN ({','.join('?' * len(ids))}) "
+            f"AND topic NOT IN ({','.join('?' * len(skip))}) AND rowid <= ? ORDER BY rowid",
+            (*ids, *skip, MAX_POSITION if stop is None else stop),
+        ).fetchall()
+        by_hex = dict(zip(ids, aggregate_ids, strict=True))
+        return [(p, by_hex[h], v, t, st) for p, h, v, t, st in rows]
 
     def status(self) -> ViewStatus | None:
         row = self.conn.execute(
@@ -148,15 +179,11 @@ class SQLiteLedgerViews:
             current = int(row[0]) if row else 0
             if current != expected_position:
                 raise ViewsMovedOn(f"views are at {current}, not {expected_position}")
-            c.executemany(
-                f"INSERT INTO {self.table} (id, model, partnership_id, position, body) "
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET model = excluded.model, "
-                "partnership_id = excluded.partnership_id, position = excluded.position, "
-                "body = excluded.body",
+            self._upsert(
                 [
                     (d.id.hex, model_of(d), d.partnership_id.hex, d.position, encode_doc(d))
                     for d in docs
-                ],
+                ]
             )
             c.execute(
                 f"INSERT INTO {self.table}_tracking (name, position, schema_version, skipped, "
@@ -170,6 +197,26 @@ class SQLiteLedgerViews:
             if c.in_transaction:
                 c.execute("ROLLBACK")
             raise
+
+    def write(self, rows: Sequence[DocRow]) -> None:
+        c = self.conn
+        try:
+            c.execute("BEGIN IMMEDIATE")
+            self._upsert([(i.hex, m, p.hex, pos, body) for i, m, p, pos, body in rows])
+            c.execute("COMMIT")
+        except BaseException:
+            if c.in_transaction:
+                c.execute("ROLLBACK")
+            raise
+
+    def _upsert(self, rows: Sequence[tuple[str, str, str, int, bytes]]) -> None:
+        self.conn.executemany(
+            f"INSERT INTO {self.table} (id, model, partnership_id, position, body) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET model = excluded.model, "
+            "partnership_id = excluded.partnership_id, position = excluded.position, "
+            "body = excluded.body",
+            rows,
+        )
 
     def scan(self, model: str, partnership_id: UUID | None = None) -> list[AnyDoc]:
         if partnership_id is None:
@@ -206,6 +253,7 @@ class SQLiteLedgerViews:
     def swap_in(self, fresh: object) -> None:
         assert isinstance(fresh, SQLiteLedgerViews)
         assert fresh.table == NEXT
+        fresh._index()
         c = self.conn
         try:
             c.execute("BEGIN IMMEDIATE")
@@ -251,7 +299,6 @@ class PostgresLedgerViews:
         )
 
     def _create(self) -> None:
-        index = sql.Identifier(f"{self.table}_by_scope")
         with self.conn.transaction():
             self.conn.execute(
                 sql.SQL(
@@ -259,11 +306,8 @@ class PostgresLedgerViews:
                     "partnership_id uuid NOT NULL, position bigint NOT NULL, body bytea NOT NULL)"
                 ).format(self._t())
             )
-            self.conn.execute(
-                sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} (model, partnership_id)").format(
-                    index, self._t()
-                )
-            )
+            if self.table == LIVE:
+                self._index()
             self.conn.execute(
                 sql.SQL(
                     "CREATE TABLE IF NOT EXISTS {} (name text PRIMARY KEY, position bigint NOT "
@@ -271,6 +315,15 @@ class PostgresLedgerViews:
                     "timestamptz NOT NULL)"
                 ).format(self._t("_tracking"))
             )
+
+    def _index(self) -> None:
+        """Tables other than the live ones get their scope index when swapped in:
+        building it once at the end is cheaper than keeping it up to date."""
+        self.conn.execute(
+            sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} (model, partnership_id)").format(
+                sql.Identifier(f"{self.table}_by_scope"), self._t()
+            )
+        )
 
     def read_log(self, after: int, limit: int, stop: int) -> list[LogRow]:
         """The event log's rows straight from the events table, for the projector."""
@@ -281,6 +334,20 @@ class PostgresLedgerViews:
                 "ORDER BY notification_id LIMIT %s"
             ).format(sql.Identifier(self.schema), sql.Identifier(POSTGRES_EVENTS_TABLE)),
             (after, stop, limit),
+        ).fetchall()
+        return [(int(p), oid, int(v), str(t), bytes(st)) for p, oid, v, t, st in rows]
+
+    def read_history(
+        self, aggregate_ids: Sequence[UUID], stop: int | None, skip_topics: Collection[str]
+    ) -> list[LogRow]:
+        """Some aggregates' rows from the events table in log order, for time travel."""
+        rows = self.conn.execute(
+            sql.SQL(
+                "SELECT notification_id, originator_id, originator_version, topic, state "
+                "FROM {}.{} WHERE originator_id = ANY(%s) AND NOT topic = ANY(%s) "
+                "AND notification_id <= %s ORDER BY notification_id"
+            ).format(sql.Identifier(self.schema), sql.Identifier(POSTGRES_EVENTS_TABLE)),
+            (list(aggregate_ids), list(skip_topics), MAX_POSITION if stop is None else stop),
         ).fetchall()
         return [(int(p), oid, int(v), str(t), bytes(st)) for p, oid, v, t, st in rows]
 
@@ -325,19 +392,7 @@ class PostgresLedgerViews:
             current = int(row[0]) if row else 0
             if current != expected_position:
                 raise ViewsMovedOn(f"views are at {current}, not {expected_position}")
-            with self.conn.cursor() as cur:
-                cur.executemany(
-                    sql.SQL(
-                        "INSERT INTO {} (id, model, partnership_id, position, body) VALUES "
-                        "(%s, %s, %s, %s, %s) ON CONFLICT (id) DO UPDATE SET model = "
-                        "excluded.model, partnership_id = excluded.partnership_id, position = "
-                        "excluded.position, body = excluded.body"
-                    ).format(self._t()),
-                    [
-                        (d.id, model_of(d), d.partnership_id, d.position, encode_doc(d))
-                        for d in docs
-                    ],
-                )
+            self._upsert([row_of(d) for d in docs])
             self.conn.execute(
                 sql.SQL(
                     "INSERT INTO {} (name, position, schema_version, skipped, updated_at) VALUES "
@@ -346,6 +401,22 @@ class PostgresLedgerViews:
                     "{}.skipped + excluded.skipped, updated_at = excluded.updated_at"
                 ).format(self._t("_tracking"), sql.Identifier(self.table + "_tracking")),
                 (VIEWS_NAME, position, SCHEMA_VERSION, skipped, at),
+            )
+
+    def write(self, rows: Sequence[DocRow]) -> None:
+        with self.conn.transaction():
+            self._upsert(rows)
+
+    def _upsert(self, rows: Sequence[DocRow]) -> None:
+        with self.conn.cursor() as cur:
+            cur.executemany(
+                sql.SQL(
+                    "INSERT INTO {} (id, model, partnership_id, position, body) VALUES "
+                    "(%s, %s, %s, %s, %s) ON CONFLICT (id) DO UPDATE SET model = "
+                    "excluded.model, partnership_id = excluded.partnership_id, position = "
+                    "excluded.position, body = excluded.body"
+                ).format(self._t()),
+                rows,
             )
 
     def scan(self, model: str, partnership_id: UUID | None = None) -> list[AnyDoc]:
@@ -388,6 +459,7 @@ class PostgresLedgerViews:
 
     def swap_in(self, fresh: object) -> None:
         assert isinstance(fresh, PostgresLedgerViews)
+        fresh._index()
         schema = sql.Identifier(self.schema)
         with self.conn.transaction():
             for suffix in ("", "_tracking"):

@@ -245,5 +245,8 @@ MODELS: dict[str, type[AnyDoc]] = {
 }
 
 
+_MODEL_BY_TYPE: dict[type[AnyDoc], str] = {kind: model for model, kind in MODELS.items()}
+
+
 def model_of(doc: AnyDoc) -> str:
-    return str(type(doc).__struct_config__.tag)
+    return _MODEL_BY_TYPE[type(doc)]

@@ -9,7 +9,8 @@ fetched in one query before it is applied.
 
 from __future__ import annotations
 
-from typing import Protocol, TypeVar
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 import msgspec
@@ -69,24 +70,14 @@ class MissingDocument(LookupError):
 
 def keys_for(event: LedgerEvent) -> list[Key]:
     """Every document `apply` will read or write for this event."""
-    model = _MODEL_BY_MODULE.get(type(event).__module__)
-    if model is None:
-        return []
-    # A creating event makes its document: there is nothing to fetch for it.
-    keys: list[Key] = [] if isinstance(event, LedgerCreated) else [(model, event.originator_id)]
-    if isinstance(event, _PLAN_BOOKKEEPING):
-        return []
-    match event:
-        case pa.InterestDeclared():
-            keys.append(("decision", event.decision_id))
-        case pl.SectionRevised():
-            keys.extend(("decision", d) for d in event.cited_decisions)
-        case de.ContributionLinked() | de.ContributionUnlinked():
-            keys.append(("contribution", event.contribution_id))
-        case ac.ActionCommitted():
-            keys.append(("decision", event.decision_id))
-        case _:
-            pass
+    cls = type(event)
+    rule = _KEY_RULES.get(cls)
+    if rule is None:
+        rule = _KEY_RULES[cls] = _key_rule(cls)
+    model, own, related = rule
+    keys: list[Key] = [(model, event.originator_id)] if own else []
+    if related is not None:
+        keys.extend(related(event))
     return keys
 
 
@@ -98,6 +89,32 @@ _MODEL_BY_MODULE = {
     me.__name__: "meeting",
     ac.__name__: "action",
 }
+
+Related = Callable[[Any], list[Key]]
+
+_RELATED: dict[type[LedgerEvent], Related] = {
+    pa.InterestDeclared: lambda e: [("decision", e.decision_id)],
+    pl.SectionRevised: lambda e: [("decision", d) for d in e.cited_decisions],
+    de.ContributionLinked: lambda e: [("contribution", e.contribution_id)],
+    de.ContributionUnlinked: lambda e: [("contribution", e.contribution_id)],
+    ac.ActionCommitted: lambda e: [("decision", e.decision_id)],
+}
+"""Documents of other aggregates an event also updates."""
+
+KeyRule = tuple[str, bool, Related | None]
+"""(the event's own model, whether its own document is fetched, its related keys)."""
+
+_KEY_RULES: dict[type[LedgerEvent], KeyRule] = {}
+
+
+def _key_rule(cls: type[LedgerEvent]) -> KeyRule:
+    model = _MODEL_BY_MODULE.get(cls.__module__)
+    if model is None or issubclass(cls, _PLAN_BOOKKEEPING):
+        return ("", False, None)
+    # A creating event makes its document: there is nothing to fetch for it.
+    own = not issubclass(cls, LedgerCreated)
+    related = next((r for kind, r in _RELATED.items() if issubclass(cls, kind)), None)
+    return (model, own, related)
 
 
 def apply(event: LedgerEvent, position: int, docs: DocAccess) -> bool:
@@ -199,6 +216,9 @@ def _partnership(e: LedgerEvent, position: int, docs: DocAccess) -> None:
 _PLAN_BOOKKEEPING = (pl.ContributionReceived, pl.PlanContributionTriaged)
 """Plan events that only serve the plan's own triage rule: no view shows them, so
 they leave the plan document (often large) untouched."""
+
+UNSHOWN_TOPICS = frozenset(t.TOPIC for t in _PLAN_BOOKKEEPING)
+"""Stored topics of events no view shows: a projector need not even decode them."""
 
 
 def _plan(e: LedgerEvent, position: int, docs: DocAccess) -> None:

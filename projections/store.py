@@ -21,6 +21,10 @@ from projections.ledger_views import SCHEMA_VERSION, Key
 VIEWS_NAME = "ledger_views"
 
 
+DocRow = tuple[UUID, str, UUID, int, bytes]
+"""A document as stored: (id, model, partnership id, position, encoded body)."""
+
+
 class ViewsMovedOn(RuntimeError):
     """Another projector advanced the views first; reload the position and go on."""
 
@@ -48,6 +52,11 @@ class LedgerViewStore(Protocol):
         skipped: int,
         at: datetime,
     ) -> None: ...
+
+    def write(self, rows: Sequence[DocRow]) -> None:
+        """Write encoded documents and leave the position alone: only for a store no
+        one else reads or writes (a rebuild's fresh one), whose position comes last."""
+        ...
 
     def scan(self, model: str, partnership_id: UUID | None = None) -> list[AnyDoc]: ...
 
@@ -100,14 +109,16 @@ class MemoryViewStore:
         current = self._status.position if self._status else 0
         if current != expected_position:
             raise ViewsMovedOn(f"views are at {current}, not {expected_position}")
-        copies = {doc.id: _copy(doc) for doc in docs}
-        self.docs.update(copies)
+        self.docs.update({doc.id: _copy(doc) for doc in docs})
         self._status = ViewStatus(
             position=position,
             schema_version=SCHEMA_VERSION,
             skipped=(self._status.skipped if self._status else 0) + skipped,
             updated_at=at,
         )
+
+    def write(self, rows: Sequence[DocRow]) -> None:
+        self.docs.update({row[0]: decode_doc(row[4]) for row in rows})
 
     def scan(self, model: str, partnership_id: UUID | None = None) -> list[AnyDoc]:
         return [
@@ -155,6 +166,10 @@ def encode_doc(doc: AnyDoc) -> bytes:
 
 def decode_doc(data: bytes) -> AnyDoc:
     return _DECODER.decode(data)
+
+
+def row_of(doc: AnyDoc) -> DocRow:
+    return (doc.id, model_of(doc), doc.partnership_id, doc.position, _ENCODER.encode(doc))
 
 
 def _copy(doc: AnyDoc) -> AnyDoc:

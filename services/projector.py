@@ -2,9 +2,14 @@
 
 Each batch's documents and its last log position are committed together, so a
 crash at any point leaves the views exactly at a batch boundary, and a restart
-carries on from there. Documents stay in a bounded cache between batches, so a
-rebuild touches the database once per document per batch, and memory does not
-grow with the log.
+carries on from there. Documents stay in a bounded cache between batches, so
+memory does not grow with the log.
+
+A rebuild writes into fresh tables no one else reads or writes, and is started
+again from nothing if it stops, so it needs no commit per batch: changed documents
+that leave its cache are parked, encoded, until a bounded amount of memory is
+full, and only then written, in bulk; the position is committed once, at the end.
+Most documents are written once.
 """
 
 from __future__ import annotations
@@ -14,27 +19,28 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import datetime
-from typing import Protocol, cast, runtime_checkable
 from uuid import UUID
 
 import msgspec
-from eventsourcing.persistence import MapperDeserialisationError, Notification
-from eventsourcing.utils import TopicError
+from eventsourcing.persistence import Notification
 
 from domain.base import LedgerEvent
 from projections.documents import AnyDoc, model_of
-from projections.ledger_views import SCHEMA_VERSION, Key, apply, keys_for
+from projections.ledger_views import SCHEMA_VERSION, UNSHOWN_TOPICS, Key, apply, keys_for
 from projections.store import LedgerViewStore, ViewsMovedOn
 from services.ledger import LedgerApplication
+from services.log_rows import LogRow, ReadLog, RowDecoder
+from services.parked import ParkedDocs
 
 Progress = Callable[[int, int], None]
 """Called after each batch with (events done, events in this run)."""
 
-LogRow = tuple[int, UUID, int, str, bytes]
-"""(position, aggregate id, aggregate version, topic, stored state)."""
 
-ReadLog = Callable[[int, int, int], Sequence[LogRow]]
-"""Rows after a position, at most `limit` of them, none past `stop`."""
+REBUILD_CACHE_SIZE = 10_000
+"""Documents a rebuild keeps as objects."""
+
+REBUILD_PARK_BYTES = 64 * 1024 * 1024
+"""Memory for changed documents a rebuild keeps encoded before writing them."""
 
 
 class ViewsOutdated(RuntimeError):
@@ -57,9 +63,9 @@ class _BatchDocs:
 
     strict = True
 
-    def __init__(self, cache: OrderedDict[UUID, AnyDoc]) -> None:
+    def __init__(self, cache: OrderedDict[UUID, AnyDoc], dirty: dict[UUID, AnyDoc]) -> None:
         self.cache = cache
-        self.dirty: dict[UUID, AnyDoc] = {}
+        self.dirty = dirty
 
     def get(self, model: str, key: UUID) -> AnyDoc | None:
         doc = self.cache.get(key)
@@ -82,19 +88,24 @@ class Projector:
         cache_size: int = 20_000,
         clock: Callable[[], datetime] | None = None,
         read_log: ReadLog | None = None,
+        write_back: bool = False,
+        park_bytes: int = REBUILD_PARK_BYTES,
     ) -> None:
+        """`write_back`: only for a store no one else uses (a rebuild's fresh tables):
+        changed documents that leave the cache are parked, up to `park_bytes`, and
+        written when they leave that; the position only when a catch-up completes."""
         self.app = app
         self.store = store
         self.read_log = read_log or self._read_log
-        mapper = app.mapper
-        self._decode_row: Callable[[str, bytes, UUID, int], object] | None = (
-            mapper.decode if isinstance(mapper, EventDecoder) else None
-        )
+        self._decode = RowDecoder(app.mapper)
         self.batch_size = batch_size
         self.cache_size = cache_size
         self.clock = clock or app.clock
+        self.write_back = write_back
         self._cache: OrderedDict[UUID, AnyDoc] = OrderedDict()
         self._cache_position = -1  # the store position the cached documents reflect
+        self._unwritten: dict[UUID, AnyDoc] = {}  # changed and not yet in the store
+        self._parked = ParkedDocs(park_bytes)
 
     def head(self) -> int:
         return self.app.recorder.max_notification_id() or 0
@@ -120,7 +131,15 @@ class Projector:
     ) -> CatchUp:
         """Apply every event after the views' position up to `until` (default: the head)."""
         with _no_cyclic_gc():
-            return self._catch_up(until=until, progress=progress, should_stop=should_stop)
+            try:
+                return self._catch_up(until=until, progress=progress, should_stop=should_stop)
+            except BaseException:
+                if self.write_back:
+                    # Some changes were written and others not: the store is only fit
+                    # to be discarded, and the cache no longer matches it.
+                    self._forget()
+                    self._cache_position = -1
+                raise
 
     def _catch_up(
         self,
@@ -132,8 +151,9 @@ class Projector:
         position = self.position()
         if position != self._cache_position:
             # Another projector moved the views on: what is cached may be stale.
-            self._cache.clear()
+            self._forget()
             self._cache_position = position
+        start = position
         target = self.head() if until is None else until
         total = max(target - position, 0)
         applied = skipped = 0
@@ -148,14 +168,18 @@ class Projector:
             try:
                 done, unknown = self._apply_batch(notes, position)
             except ViewsMovedOn:
-                self._cache.clear()
+                self._forget()
                 position = self._cache_position = self.position()
                 continue
             applied += done
             skipped += unknown
-            position = self._cache_position = notes[-1][0]
+            position = notes[-1][0]
+            if not self.write_back:
+                self._cache_position = position
             if progress:
                 progress(min(position - (target - total), total), total)
+        if self.write_back and position != start:
+            self._write_back(start, position, skipped)
         return CatchUp(applied=applied, skipped=skipped, position=position, complete=complete)
 
     def _read_log(self, after: int, limit: int, stop: int) -> list[LogRow]:
@@ -164,67 +188,96 @@ class Projector:
 
     def _apply_batch(self, notes: Sequence[LogRow], position: int) -> tuple[int, int]:
         events: list[tuple[LedgerEvent, int]] = []
-        unknown = 0
+        unshown = unknown = 0
         for note in notes:
+            if note[3] in UNSHOWN_TOPICS:
+                unshown += 1
+                continue
             event = self._decode(note)
             if event is None:
                 unknown += 1
             else:
                 events.append((event, note[0]))
         self._prefetch(keys_for(event) for event, _ in events)
-        docs = _BatchDocs(self._cache)
+        docs = _BatchDocs(self._cache, self._unwritten)
         try:
             for event, at in events:
                 if not apply(event, at, docs):
                     unknown += 1
+            if not self.write_back:
+                self.store.commit(
+                    list(docs.dirty.values()),
+                    expected_position=position,
+                    position=notes[-1][0],
+                    skipped=unknown,
+                    at=self.clock(),
+                )
+                docs.dirty.clear()
+            self._evict()
+        except BaseException:
+            # Cached documents were changed in place: they no longer match the store.
+            self._forget()
+            self._cache_position = -1
+            raise
+        return len(events) + unshown, unknown
+
+    def _write_back(self, start: int, position: int, skipped: int) -> None:
+        """Write everything parked, then what the cache holds unwritten with the position."""
+        try:
+            self.store.write(self._parked.drain())
             self.store.commit(
-                list(docs.dirty.values()),
-                expected_position=position,
-                position=notes[-1][0],
-                skipped=unknown,
+                list(self._unwritten.values()),
+                expected_position=start,
+                position=position,
+                skipped=skipped,
                 at=self.clock(),
             )
         except BaseException:
-            # Cached documents were changed in place: they no longer match the store.
-            self._cache.clear()
+            self._forget()
             self._cache_position = -1
             raise
-        self._evict()
-        return len(events), unknown
-
-    def _decode(self, row: LogRow) -> LedgerEvent | None:
-        position, originator_id, version, topic, state = row
-        try:
-            if self._decode_row is not None:
-                return cast(LedgerEvent, self._decode_row(topic, state, originator_id, version))
-            note = Notification(
-                id=position,
-                originator_id=originator_id,
-                originator_version=version,
-                topic=topic,
-                state=state,
-            )
-            return cast(LedgerEvent, self.app.mapper.to_domain_event(note))
-        except MapperDeserialisationError as e:
-            if isinstance(e.__cause__, TopicError):
-                return None  # an event type from a newer release: skipped and counted
-            raise
+        self._unwritten.clear()
+        self._cache_position = position
 
     def _prefetch(self, key_lists: Iterable[list[Key]]) -> None:
         wanted: dict[UUID, Key] = {}
+        cache, parked = self._cache, self._parked
         for keys in key_lists:
             for key in keys:
-                if key[1] in self._cache:
-                    self._cache.move_to_end(key[1])
+                doc_id = key[1]
+                if doc_id in cache:
+                    cache.move_to_end(doc_id)
+                elif doc_id in parked:
+                    doc = parked.take(doc_id)
+                    assert doc is not None
+                    cache[doc_id] = self._unwritten[doc_id] = doc
                 else:
-                    wanted[key[1]] = key
+                    wanted[doc_id] = key
         if wanted:
             for (_, doc_id), doc in self.store.load(list(wanted.values())).items():
                 self._cache[doc_id] = doc
 
     def _evict(self) -> None:
-        while len(self._cache) > self.cache_size:
-            self._cache.popitem(last=False)
+        cache = self._cache
+        if len(cache) <= self.cache_size:
+            return
+        if not self.write_back:
+            while len(cache) > self.cache_size:
+                cache.popitem(last=False)
+            return
+        while len(cache) > self.cache_size:
+            doc_id, _ = cache.popitem(last=False)
+            doc = self._unwritten.pop(doc_id, None)
+            if doc is not None:
+                self._parked.park(doc)
+        leaving = self._parked.overflow()
+        if leaving:
+            self.store.write(leaving)
+
+    def _forget(self) -> None:
+        self._cache.clear()
+        self._unwritten.clear()
+        self._parked.clear()
 
 
 @contextmanager
@@ -245,15 +298,6 @@ def _row(n: Notification) -> LogRow:
     return (n.id, oid, n.originator_version, n.topic, n.state)
 
 
-@runtime_checkable
-class EventDecoder(Protocol):
-    """A mapper that decodes straight from a log row's parts (the msgspec mapper does)."""
-
-    def decode(
-        self, topic: str, state: bytes, originator_id: UUID, originator_version: int
-    ) -> object: ...
-
-
 def rebuild(
     app: LedgerApplication,
     store: LedgerViewStore,
@@ -262,6 +306,8 @@ def rebuild(
     progress: Progress | None = None,
     should_stop: Callable[[], bool] | None = None,
     batch_size: int = 5000,
+    cache_size: int = REBUILD_CACHE_SIZE,
+    park_bytes: int = REBUILD_PARK_BYTES,
     read_log: ReadLog | None = None,
 ) -> CatchUp:
     """Build every read model from the start of the log into fresh tables, then swap
@@ -269,7 +315,15 @@ def rebuild(
     them serving and the fresh tables are discarded."""
     fresh = store.fresh()
     try:
-        projector = Projector(app, fresh, batch_size=batch_size, read_log=read_log)
+        projector = Projector(
+            app,
+            fresh,
+            batch_size=batch_size,
+            cache_size=cache_size,
+            read_log=read_log,
+            write_back=True,
+            park_bytes=park_bytes,
+        )
         target = projector.head() if until is None else until
         result = projector.catch_up(until=target, progress=progress, should_stop=should_stop)
         if not result.complete:

@@ -25,10 +25,11 @@ from projections.documents import (
     PlanDoc,
     model_of,
 )
-from projections.ledger_views import apply
+from projections.ledger_views import UNSHOWN_TOPICS, apply
 from projections.store import LedgerViewStore
 from services import views as v
 from services.ledger import LedgerApplication
+from services.log_rows import ReadHistory, RowDecoder
 from services.queries import LedgerQueries, PositionsOf
 
 D = TypeVar("D", bound=AnyDoc)
@@ -69,15 +70,20 @@ class ViewQueries:
         positions_of: PositionsOf,
         log: LedgerQueries,
         refresh: Callable[[], object] | None = None,
+        read_history: ReadHistory | None = None,
     ) -> None:
         """`refresh`, when given, brings the views up to the log's head before each
         answer (the in-process projector of the CLI); without it answers come from
-        the views as a separate projector keeps them."""
+        the views as a separate projector keeps them. `read_history`, when given,
+        reads the events time travel folds in one query, leaving out those no view
+        shows; without it they come through the application, with `positions_of`."""
         self.app = app
         self.store = store
         self.positions_of = positions_of
         self.log = log
         self._refresh = refresh or (lambda: None)
+        self._read_history = read_history
+        self._decode = RowDecoder(app.mapper)
 
     # Live or past answers
 
@@ -215,6 +221,8 @@ class ViewQueries:
     ) -> Docs:
         if as_of is None and at_position is None:
             return Docs(self._live)
+        if self._read_history is not None:
+            return self._fold_history(aggregate_ids, as_of, at_position, self._read_history)
         timeline: list[tuple[int, LedgerEvent]] = []
         for aggregate_id in aggregate_ids:
             positions = self.positions_of(aggregate_id)
@@ -229,6 +237,27 @@ class ViewQueries:
         folded = _Folded()
         for position, event in timeline:
             apply(event, position, folded)
+        return Docs(folded.get)
+
+    def _fold_history(
+        self,
+        aggregate_ids: list[UUID],
+        as_of: datetime | None,
+        at_position: int | None,
+        read_history: ReadHistory,
+    ) -> Docs:
+        folded = _Folded()
+        ended: set[UUID] = set()  # aggregates whose next event came after `as_of`
+        for row in read_history(list(dict.fromkeys(aggregate_ids)), at_position, UNSHOWN_TOPICS):
+            if row[1] in ended:
+                continue
+            event = self._decode(row)
+            if event is None:
+                continue
+            if as_of is not None and event.timestamp > as_of:
+                ended.add(row[1])
+                continue
+            apply(event, row[0], folded)
         return Docs(folded.get)
 
 

@@ -67,7 +67,8 @@ def assert_measured(report: dict[str, Any], backend: str) -> None:
     assert set(rebuilt["time_split_s"]) == {
         "read_log",
         "load_documents",
-        "commit_batches",
+        "write_documents",
+        "swap_in",
         "decode_and_apply",
     }
     assert rebuilt["documents"]["decision"] > 0

@@ -546,21 +546,22 @@ def test_ctrl_c_during_a_rebuild_leaves_the_previous_views_serving(database: Dat
     assert previous.position == database.head - 1000
     assert len(before_rows) > 1000
 
+    # A rebuild commits the fresh tables' position only when it has built them all,
+    # so the sign that it is under way is the fresh table itself.
     process = cli("projections", "rebuild", "--batch-size", "100", db=database)
     try:
         deadline = time.monotonic() + 90
-        fresh_at = None
+        started = False
         while process.poll() is None and time.monotonic() < deadline:
-            fresh_at = database.position("ledger_views_next_tracking")
-            if fresh_at is not None and fresh_at >= 2000:
+            started = "ledger_views_next" in database.tables()
+            if started:
                 process.send_signal(signal.SIGINT)
                 break
             time.sleep(0.002)
     finally:
         code, out, err = finish(process)
 
-    assert fresh_at is not None, f"the rebuild never got going: {err}"
-    assert fresh_at < database.head - 1000
+    assert started, f"the rebuild never got going: {err}"
     assert code != 0
     assert code == 130, err
     assert "Traceback" not in err

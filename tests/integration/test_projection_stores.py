@@ -447,6 +447,19 @@ def test_an_interrupted_rebuild_leaves_the_live_views_and_no_fresh_tables(
     assert_only_live_tables(backend, views)
 
 
+def test_a_rebuild_that_writes_documents_part_way_builds_the_same_views_as_a_projector(
+    backend: Backend, views: LedgerViewStore, northmoor_app: LedgerApplication
+) -> None:
+    result = rebuild(northmoor_app, views, batch_size=4, cache_size=3, park_bytes=3000)
+
+    expected = MemoryViewStore()
+    Projector(northmoor_app, expected).catch_up()
+    assert result.position == northmoor_app.recorder.max_notification_id()
+    assert everything(views) == everything(expected)
+    assert views.status() is not None
+    assert_only_live_tables(backend, views)
+
+
 def test_projectors_racing_on_one_database_apply_every_batch_once(
     backend: Backend, northmoor_app: LedgerApplication
 ) -> None:

@@ -540,8 +540,17 @@ def test_views_built_in_random_batches_and_steps_equal_one_rebuild(data: st.Data
         event(f"{10 * (10 * accepted // max(drawn, 1))}% of drawn commands accepted")
         head = app.recorder.max_notification_id() or 0
 
+        # A rebuild parks changed documents as they leave its cache and writes them
+        # when too many are parked: small limits write (and later reload) many of
+        # them part way through.
         rebuilt = MemoryViewStore()
-        result = rebuild(app, rebuilt)
+        result = rebuild(
+            app,
+            rebuilt,
+            batch_size=data.draw(st.integers(1, 50), label="rebuild batch_size"),
+            cache_size=data.draw(st.integers(1, 40), label="rebuild cache_size"),
+            park_bytes=data.draw(st.integers(0, 20_000), label="rebuild park_bytes"),
+        )
         assert (result.complete, result.position, result.skipped) == (True, head, 0)
 
         live = MemoryViewStore()
