@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from collections.abc import Collection, Sequence
+from contextlib import suppress
 from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -112,7 +113,7 @@ class SQLiteLedgerViews:
             (after, stop, limit),
         ).fetchall()
         ids = self._ids
-        if len(ids) > 100_000:
+        if len(ids) > 25_000:
             ids.clear()
         result: list[LogRow] = []
         for position, hex_id, version, topic, state in rows:
@@ -246,9 +247,18 @@ class SQLiteLedgerViews:
             )
         return {UUID(i): UUID(p) for i, p in rows}
 
+    def fork(self) -> SQLiteLedgerViews:
+        return SQLiteLedgerViews(self.path, table=self.table)
+
     def fresh(self) -> SQLiteLedgerViews:
         self._drop(NEXT)
-        return SQLiteLedgerViews(self.path, table=NEXT)
+        try:
+            return SQLiteLedgerViews(self.path, table=NEXT)
+        except BaseException:
+            # Stopped part way (a Ctrl-C, say): leave no half-made tables behind.
+            with suppress(Exception):
+                self._drop(NEXT)
+            raise
 
     def swap_in(self, fresh: object) -> None:
         assert isinstance(fresh, SQLiteLedgerViews)
@@ -453,9 +463,18 @@ class PostgresLedgerViews:
             ).fetchall()
         return {UUID(str(i)): UUID(str(p)) for i, p in rows}
 
+    def fork(self) -> PostgresLedgerViews:
+        return PostgresLedgerViews(self.store, table=self.table)
+
     def fresh(self) -> PostgresLedgerViews:
         self._drop(NEXT)
-        return PostgresLedgerViews(self.store, table=NEXT)
+        try:
+            return PostgresLedgerViews(self.store, table=NEXT)
+        except BaseException:
+            # Stopped part way (a Ctrl-C, say): leave no half-made tables behind.
+            with suppress(Exception):
+                self._drop(NEXT)
+            raise
 
     def swap_in(self, fresh: object) -> None:
         assert isinstance(fresh, PostgresLedgerViews)

@@ -58,6 +58,11 @@ class LedgerViewStore(Protocol):
         one else reads or writes (a rebuild's fresh one), whose position comes last."""
         ...
 
+    def fork(self) -> LedgerViewStore:
+        """Another handle on the same tables, with a connection of its own, for
+        writing from another thread."""
+        ...
+
     def scan(self, model: str, partnership_id: UUID | None = None) -> list[AnyDoc]: ...
 
     def counts(self) -> dict[str, int]: ...
@@ -119,6 +124,9 @@ class MemoryViewStore:
 
     def write(self, rows: Sequence[DocRow]) -> None:
         self.docs.update({row[0]: decode_doc(row[4]) for row in rows})
+
+    def fork(self) -> MemoryViewStore:
+        return self
 
     def scan(self, model: str, partnership_id: UUID | None = None) -> list[AnyDoc]:
         return [

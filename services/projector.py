@@ -27,7 +27,8 @@ from eventsourcing.persistence import Notification
 from domain.base import LedgerEvent
 from projections.documents import AnyDoc, model_of
 from projections.ledger_views import SCHEMA_VERSION, UNSHOWN_TOPICS, Key, apply, keys_for
-from projections.store import LedgerViewStore, ViewsMovedOn
+from projections.store import LedgerViewStore, ViewsMovedOn, row_of
+from services.background_writer import BackgroundWriter
 from services.ledger import LedgerApplication
 from services.log_rows import LogRow, ReadLog, RowDecoder
 from services.parked import ParkedDocs
@@ -41,6 +42,10 @@ REBUILD_CACHE_SIZE = 10_000
 
 REBUILD_PARK_BYTES = 64 * 1024 * 1024
 """Memory for changed documents a rebuild keeps encoded before writing them."""
+
+
+WRITE_SLICE = 2000
+"""Documents encoded at a time when a rebuild writes what its cache holds."""
 
 
 class ViewsOutdated(RuntimeError):
@@ -106,6 +111,7 @@ class Projector:
         self._cache_position = -1  # the store position the cached documents reflect
         self._unwritten: dict[UUID, AnyDoc] = {}  # changed and not yet in the store
         self._parked = ParkedDocs(park_bytes)
+        self._writer: BackgroundWriter | None = None
 
     def head(self) -> int:
         return self.app.recorder.max_notification_id() or 0
@@ -224,9 +230,16 @@ class Projector:
     def _write_back(self, start: int, position: int, skipped: int) -> None:
         """Write everything parked, then what the cache holds unwritten with the position."""
         try:
+            if self._writer is not None:
+                self._writer.wait()
             self.store.write(self._parked.drain())
+            # Encoded a slice at a time, so the last write needs little memory of its own.
+            docs = list(self._unwritten.values())
+            last = max(len(docs) - WRITE_SLICE, 0)
+            for i in range(0, last, WRITE_SLICE):
+                self.store.write([row_of(d) for d in docs[i : min(i + WRITE_SLICE, last)]])
             self.store.commit(
-                list(self._unwritten.values()),
+                docs[last:],
                 expected_position=start,
                 position=position,
                 skipped=skipped,
@@ -251,6 +264,8 @@ class Projector:
                     doc = parked.take(doc_id)
                     assert doc is not None
                     cache[doc_id] = self._unwritten[doc_id] = doc
+                elif self._writer and (doc := self._writer.take(doc_id)) is not None:
+                    cache[doc_id] = self._unwritten[doc_id] = doc
                 else:
                     wanted[doc_id] = key
         if wanted:
@@ -272,9 +287,18 @@ class Projector:
                 self._parked.park(doc)
         leaving = self._parked.overflow()
         if leaving:
-            self.store.write(leaving)
+            if self._writer is None:
+                self._writer = BackgroundWriter(self.store)
+            self._writer.submit(leaving)
+
+    def close(self) -> None:
+        """End the writer thread of a write-back projector, if it started one."""
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
 
     def _forget(self) -> None:
+        self.close()
         self._cache.clear()
         self._unwritten.clear()
         self._parked.clear()
@@ -314,6 +338,7 @@ def rebuild(
     them in. Readers see the old views until the swap; an interrupted rebuild leaves
     them serving and the fresh tables are discarded."""
     fresh = store.fresh()
+    projector: Projector | None = None
     try:
         projector = Projector(
             app,
@@ -326,6 +351,7 @@ def rebuild(
         )
         target = projector.head() if until is None else until
         result = projector.catch_up(until=target, progress=progress, should_stop=should_stop)
+        projector.close()
         if not result.complete:
             raise RebuildInterrupted(
                 f"The rebuild stopped at position {result.position} of {target}; the previous "
@@ -336,10 +362,14 @@ def rebuild(
     except BaseException:
         # The reason the rebuild stopped (a Ctrl-C, say) is what the caller must see,
         # even if clearing up the half-built tables fails too; the next rebuild
-        # starts by dropping them anyway.
+        # starts by dropping them anyway. The writer thread stops first.
+        if projector is not None:
+            projector.close()
         with suppress(Exception):
             fresh.discard()
         raise
     finally:
+        if projector is not None:
+            projector.close()
         with suppress(Exception):
             fresh.close()
