@@ -37,10 +37,10 @@ Progress = Callable[[int, int], None]
 """Called after each batch with (events done, events in this run)."""
 
 
-REBUILD_CACHE_SIZE = 10_000
+REBUILD_CACHE_SIZE = 20_000
 """Documents a rebuild keeps as objects."""
 
-REBUILD_PARK_BYTES = 64 * 1024 * 1024
+REBUILD_PARK_BYTES = 48 * 1024 * 1024
 """Memory for changed documents a rebuild keeps encoded before writing them."""
 
 
