@@ -3,26 +3,33 @@ signed checkpoints, on SQLite and PostgreSQL.
 
 Perfect subtrees of 2**TREE_LEVEL leaves and up are stored (`ledger_tree`), built
 as checkpoints are made, so an inclusion proof reads O(log n) stored hashes and
-at most one block of leaf hashes, however long the log.
+at most two blocks of leaf hashes (its own and the tree's last), in one query,
+however long the log. The log itself is read as one stream for verification.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from psycopg import capabilities
+
 from adapters.chain import CHAIN_TABLE
 from adapters.persistence import POSTGRES_EVENTS_TABLE, Store, connect
 from domain.audit import Checkpoint
-from domain.merkle import node_hash
+from domain.merkle import NodeSource, Range, node_hash
 from domain.merkle import root as merkle_root
 
 TREE_LEVEL = 8
 BLOCK = 1 << TREE_LEVEL
 TREE_TABLE = "ledger_tree"
+JOINED_BATCH = 5000
+"""Rows per query when SQLite events are read with their chain links."""
+STREAM_CHUNK = 2000
+"""Rows per chunk when PostgreSQL streams events with their chain links."""
 CHECKPOINT_TABLE = "ledger_checkpoints"
 
 EventRow = tuple[int, UUID, int, str, bytes]
@@ -31,6 +38,10 @@ LinkRow = tuple[int, int, bytes, bytes]
 """(position, leaf index, leaf hash, chain value)."""
 JoinedRow = tuple[int, bytes, int, str, bytes, int | None, bytes | None, bytes | None]
 """(position, aggregate id bytes, version, topic, state, leaf index, leaf hash, chain value)."""
+Row = tuple[Any, ...]
+"""A row as the database driver returns it."""
+NodeKey = tuple[int, int]
+"""(level, index) of a stored subtree: the 2**level leaves from index * 2**level."""
 
 
 class AuditStore:
@@ -41,6 +52,7 @@ class AuditStore:
     def __init__(self, conn: Any, prefix: str = "") -> None:
         self.conn = conn
         self.prefix = prefix
+        self._built_to = 0  # the stored subtrees are known to cover this many leaves
         self._create()
 
     # Set-up
@@ -60,7 +72,7 @@ class AuditStore:
 
     _blob = "BLOB"
 
-    def _run(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    def _run(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         cursor = self.conn.execute(sql.replace("?", self.ph), params)
         return list(cursor.fetchall()) if cursor.description else []
 
@@ -105,8 +117,9 @@ class AuditStore:
     def events(self, after: int, limit: int) -> list[EventRow]:
         raise NotImplementedError
 
-    def joined(self, after: int, limit: int) -> list[JoinedRow]:
-        """Events after a position with their chain links (None where there is none)."""
+    def joined(self, after: int) -> Generator[JoinedRow, None, None]:
+        """Every event after a position, in log order, with its chain link (None where
+        there is none), read as one stream; the store may be queried while it is open."""
         raise NotImplementedError
 
     def event_at(self, position: int) -> EventRow | None:
@@ -121,17 +134,46 @@ class AuditStore:
 
     # Stored subtrees
 
-    def node(self, level: int, idx: int) -> bytes | None:
-        rows = self._run(
-            f"SELECT hash FROM {self.prefix}{TREE_TABLE} WHERE level = ? AND idx = ?",
-            (level, idx),
-        )
-        return bytes(rows[0][0]) if rows else None
+    def stored(
+        self, keys: Sequence[NodeKey], blocks: Sequence[int] = ()
+    ) -> tuple[dict[NodeKey, bytes], dict[int, list[bytes]]]:
+        """The stored subtree hashes among these (level, index) keys, and the leaf hashes of
+        these blocks, in one query: (hashes by key, leaf hashes by block, in leaf order)."""
+        nodes: dict[NodeKey, bytes] = {}
+        leaves: dict[int, list[bytes]] = {block: [] for block in blocks}
+        for level, idx, value in self._stored_rows(keys, blocks) if keys or blocks else ():
+            if level == 0:
+                leaves[idx // BLOCK].append(bytes(value))
+            else:
+                nodes[(level, idx)] = bytes(value)
+        return nodes, leaves
+
+    def _stored_rows(self, keys: Sequence[NodeKey], blocks: Sequence[int]) -> list[Row]:
+        """(level, index, hash) of the stored nodes among `keys`, and of the leaves of
+        `blocks` as the nodes of level 0, ordered by level and index."""
+        parts: list[str] = []
+        params: list[int] = []
+        if keys:
+            parts.append(
+                f"SELECT level, idx, hash FROM {self.prefix}{TREE_TABLE} WHERE "
+                + " OR ".join(["(level = ? AND idx = ?)"] * len(keys))
+            )
+            params += [value for key in keys for value in key]
+        for block in blocks:
+            parts.append(
+                f"SELECT 0, leaf_index, leaf_hash FROM {self.prefix}{CHAIN_TABLE} "
+                "WHERE leaf_index >= ? AND leaf_index < ?"
+            )
+            params += [block * BLOCK, (block + 1) * BLOCK]
+        return self._run(" UNION ALL ".join(parts) + " ORDER BY 1, 2", params)
 
     def build_tree(self, size: int) -> None:
         """Store every perfect subtree of at least BLOCK leaves within the first `size`."""
+        if size <= self._built_to or self._tree_built(size):
+            self._built_to = max(self._built_to, size)
+            return
         blocks = size // BLOCK
-        # How far each level is built, in one query: usually everything is, already.
+        # How far each level is built, in one query.
         built = {
             int(level): int(top) + 1
             for level, top in self._run(
@@ -177,9 +219,17 @@ class AuditStore:
                 )
             level, count = level + 1, parents
         self._commit()
+        self._built_to = size
+
+    def _tree_built(self, size: int) -> bool:
+        """Whether every subtree `build_tree(size)` stores is there, in one query: each
+        level is built from the left, so its last node tells."""
+        last = [(level, (size >> level) - 1) for level in range(TREE_LEVEL, size.bit_length())]
+        return len(self.stored(last)[0]) == len(last)
 
     def rebuild_tree(self, size: int) -> None:
         """Drop every stored subtree and build them again from the leaf hashes."""
+        self._built_to = 0
         self._run(f"DELETE FROM {self.prefix}{TREE_TABLE}")
         self.build_tree(size)
 
@@ -252,25 +302,24 @@ class SQLiteAuditStore(AuditStore):
         ).fetchall()
         return [_sqlite_event(row) for row in rows]
 
-    def joined(self, after: int, limit: int) -> list[JoinedRow]:
-        rows = self.conn.execute(
+    def joined(self, after: int) -> Generator[JoinedRow, None, None]:
+        while rows := self.conn.execute(
             "SELECT e.rowid, e.originator_id, e.originator_version, e.topic, e.state, "
             f"c.leaf_index, c.leaf_hash, c.chain_hash FROM stored_events e LEFT JOIN "
             f"{CHAIN_TABLE} c ON c.position = e.rowid WHERE e.rowid > ? ORDER BY e.rowid LIMIT ?",
-            (after, limit),
-        ).fetchall()
-        result: list[JoinedRow] = []
-        for position, oid, version, topic, state, index, leaf, chain in rows:
-            if not isinstance(state, bytes) or not isinstance(oid, str) or len(oid) != 32:
-                event = _sqlite_event((position, oid, version, topic, state))
-                oid_bytes, state = event[1].bytes, event[4]
-            else:
-                try:
-                    oid_bytes = bytes.fromhex(oid)
-                except ValueError:
-                    oid_bytes = bytes(16)
-            result.append((position, oid_bytes, version, str(topic), state, index, leaf, chain))
-        return result
+            (after, JOINED_BATCH),
+        ).fetchall():
+            for position, oid, version, topic, state, index, leaf, chain in rows:
+                if not isinstance(state, bytes) or not isinstance(oid, str) or len(oid) != 32:
+                    event = _sqlite_event((position, oid, version, topic, state))
+                    oid_bytes, state = event[1].bytes, event[4]
+                else:
+                    try:
+                        oid_bytes = bytes.fromhex(oid)
+                    except ValueError:
+                        oid_bytes = bytes(16)
+                yield (position, oid_bytes, version, str(topic), state, index, leaf, chain)
+            after = rows[-1][0]
 
     def event_at(self, position: int) -> EventRow | None:
         row = self.conn.execute(
@@ -288,6 +337,7 @@ class PostgresAuditStore(AuditStore):
     def __init__(self, store: Store) -> None:
         conn = connect(store, autocommit=True)
         super().__init__(conn, prefix=f"{store.schema}." if store.schema else "")
+        self.store = store
         self._events = f"{self.prefix}{POSTGRES_EVENTS_TABLE}"
 
     def _many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
@@ -298,6 +348,20 @@ class PostgresAuditStore(AuditStore):
     def _commit(self) -> None:
         pass  # autocommit
 
+    def _stored_rows(self, keys: Sequence[NodeKey], blocks: Sequence[int]) -> list[Row]:
+        # One statement text whatever is asked for, so the server plans it once.
+        with self.conn.cursor(binary=True) as cursor:
+            rows: list[Row] = cursor.execute(
+                f"SELECT t.level, t.idx, t.hash FROM unnest(%s::int[], %s::bigint[]) "
+                f"AS k(level, idx) JOIN {self.prefix}{TREE_TABLE} t "
+                "ON t.level = k.level AND t.idx = k.idx UNION ALL "
+                "SELECT 0, c.leaf_index, c.leaf_hash FROM unnest(%s::bigint[]) AS b(block) "
+                f"JOIN {self.prefix}{CHAIN_TABLE} c ON c.leaf_index >= b.block * {BLOCK} "
+                f"AND c.leaf_index < (b.block + 1) * {BLOCK} ORDER BY 1, 2",
+                ([level for level, _ in keys], [idx for _, idx in keys], list(blocks)),
+            ).fetchall()
+        return rows
+
     def events(self, after: int, limit: int) -> list[EventRow]:
         rows = self.conn.execute(
             f"SELECT notification_id, originator_id, originator_version, topic, state FROM "
@@ -306,27 +370,24 @@ class PostgresAuditStore(AuditStore):
         ).fetchall()
         return [(int(p), o, int(v), str(t), bytes(s)) for p, o, v, t, s in rows]
 
-    def joined(self, after: int, limit: int) -> list[JoinedRow]:
-        rows = self.conn.execute(
-            f"SELECT e.notification_id, e.originator_id, e.originator_version, e.topic, e.state, "
-            f"c.leaf_index, c.leaf_hash, c.chain_hash FROM {self._events} e LEFT JOIN "
-            f"{self.prefix}{CHAIN_TABLE} c ON c.position = e.notification_id "
-            "WHERE e.notification_id > %s ORDER BY e.notification_id LIMIT %s",
-            (after, limit),
-        ).fetchall()
-        return [
-            (
-                int(p),
-                o.bytes,
-                int(v),
-                str(t),
-                bytes(st),
-                None if i is None else int(i),
-                None if lh is None else bytes(lh),
-                None if ch is None else bytes(ch),
+    def joined(self, after: int) -> Generator[JoinedRow, None, None]:
+        # One query, streamed in binary in chunks on a connection of its own: PostgreSQL
+        # produces rows while they are checked, and the store's connection stays free.
+        # Binary rows come as they are stored: a NULL someone wrote stays None.
+        with (
+            connect(self.store, autocommit=True) as conn,
+            conn.cursor(binary=True) as cursor,
+        ):
+            rows = cursor.stream(
+                "SELECT e.notification_id, uuid_send(e.originator_id), e.originator_version, "
+                "e.topic, e.state, c.leaf_index, c.leaf_hash, c.chain_hash "
+                f"FROM {self._events} e LEFT JOIN {self.prefix}{CHAIN_TABLE} c "
+                "ON c.position = e.notification_id WHERE e.notification_id > %s "
+                "ORDER BY e.notification_id",
+                (after,),
+                size=STREAM_CHUNK if capabilities.has_stream_chunked() else 1,
             )
-            for p, o, v, t, st, i, lh, ch in rows
-        ]
+            yield from rows
 
     def event_at(self, position: int) -> EventRow | None:
         row = self.conn.execute(
@@ -337,33 +398,60 @@ class PostgresAuditStore(AuditStore):
         return (int(row[0]), row[1], int(row[2]), str(row[3]), bytes(row[4])) if row else None
 
 
-class StoredTree:
-    """A merkle `NodeSource` over the stored subtrees and leaf hashes."""
+class StoredTree(NodeSource):
+    """A merkle `NodeSource` over the stored subtrees and leaf hashes. The stored nodes
+    and leaf blocks one call needs are read together, in one query."""
 
     def __init__(self, store: AuditStore) -> None:
         self.store = store
+        self._nodes: dict[NodeKey, bytes | None] = {}  # None: looked for, not stored
         self._blocks: dict[int, list[bytes]] = {}
 
     def subtree(self, start: int, end: int) -> bytes:
+        return self.subtrees([(start, end)])[0]
+
+    def subtrees(self, ranges: Sequence[Range]) -> list[bytes]:
+        keys: set[NodeKey] = set()
+        blocks: set[int] = set()
+        for start, end in ranges:
+            _plan(start, end, keys, blocks)
+        keys.difference_update(self._nodes)
+        blocks.difference_update(self._blocks)
+        if keys or blocks:
+            found, leaves = self.store.stored(sorted(keys), sorted(blocks))
+            self._nodes.update((key, found.get(key)) for key in keys)
+            self._blocks.update(leaves)
+        return [self._hash(start, end) for start, end in ranges]
+
+    def _hash(self, start: int, end: int) -> bytes:
         size = end - start
         if size & (size - 1) == 0 and start % size == 0:
             level = size.bit_length() - 1
-            if level >= TREE_LEVEL:
-                stored = self.store.node(level, start >> level)
-                if stored is not None:
-                    return stored
-            else:
-                block = self._block(start // BLOCK)
+            if level < TREE_LEVEL:
                 offset = start % BLOCK
-                return merkle_root(block[offset : offset + size])
+                return merkle_root(self._blocks[start // BLOCK][offset : offset + size])
+            stored = self._nodes[(level, start >> level)]
+            if stored is not None:
+                return stored
+            # Not stored (not built yet, or removed): from its halves.
+            return node_hash(*self.subtrees([(start, start + size // 2), (start + size // 2, end)]))
         half = 1 << ((size - 1).bit_length() - 1)
-        return node_hash(self.subtree(start, start + half), self.subtree(start + half, end))
+        return node_hash(self._hash(start, start + half), self._hash(start + half, end))
 
-    def _block(self, number: int) -> list[bytes]:
-        block = self._blocks.get(number)
-        if block is None:
-            block = self._blocks[number] = self.store.leaves(number * BLOCK, (number + 1) * BLOCK)
-        return block
+
+def _plan(start: int, end: int, keys: set[NodeKey], blocks: set[int]) -> None:
+    """The stored nodes and leaf blocks the subtree [start, end) is made of."""
+    size = end - start
+    if size & (size - 1) == 0 and start % size == 0:
+        level = size.bit_length() - 1
+        if level >= TREE_LEVEL:
+            keys.add((level, start >> level))
+        else:
+            blocks.add(start // BLOCK)
+        return
+    half = 1 << ((size - 1).bit_length() - 1)
+    _plan(start, start + half, keys, blocks)
+    _plan(start + half, end, keys, blocks)
 
 
 def _sqlite_event(row: Sequence[Any]) -> EventRow:

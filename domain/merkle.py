@@ -6,8 +6,9 @@ event's leaf is in that tree; a consistency proof shows a later checkpoint's
 tree extends an earlier one, so nothing recorded was changed or removed.
 
 Everything here is pure: leaf hashes go in, hashes and proofs come out. Proofs
-read subtree hashes through a `NodeSource`, so a store can answer from its own
-cached nodes without loading every leaf; `ListNodes` answers from a list.
+read subtree hashes through a `NodeSource`, asking for all a proof needs at once,
+so a store can answer from its own cached nodes, without loading every leaf, in
+one round trip; `ListNodes` answers from a list.
 
 Sizes and indexes are 0-based leaf counts and positions, as in RFC 9162. The
 verifiers trust that a tree size belongs to its root; a signed checkpoint binds
@@ -25,9 +26,12 @@ __all__ = [
     "HASH_SIZE",
     "ListNodes",
     "NodeSource",
+    "Range",
     "TreeBuilder",
     "consistency_proof",
+    "consistency_ranges",
     "inclusion_proof",
+    "inclusion_ranges",
     "leaf_hash",
     "node_hash",
     "root",
@@ -65,26 +69,34 @@ def _check_hash(value: bytes, what: str) -> None:
         raise ValueError(f"{what} must be {HASH_SIZE} bytes, got {len(value)}")
 
 
-def _mth(leaf_hashes: Sequence[bytes], start: int, end: int) -> bytes:
-    """MTH(D[start:end]) for 0 <= start < end, without copying the leaves."""
-    if end - start == 1:
-        return leaf_hashes[start]
-    mid = start + _split(end - start)
-    return node_hash(_mth(leaf_hashes, start, mid), _mth(leaf_hashes, mid, end))
-
-
 def root(leaf_hashes: Sequence[bytes]) -> bytes:
     """The Merkle tree hash of these leaf hashes (RFC 9162 §2.1.1).
 
     The empty tree hashes to `EMPTY_ROOT`, one leaf to its own leaf hash, and n
     leaves to the node hash of the first k and the remaining n - k, where k is
     the largest power of two smaller than n.
+
+    Computed a level at a time, pairing neighbours and carrying an odd last hash
+    up unchanged, which gives the same tree: the split at k is where the pairing
+    of the perfect left part ends.
     """
-    for i, value in enumerate(leaf_hashes):
-        _check_hash(value, f"leaf hash {i}")
+    if not set(map(len, leaf_hashes)) <= {HASH_SIZE}:  # one pass in C; then name the first
+        for i, value in enumerate(leaf_hashes):
+            _check_hash(value, f"leaf hash {i}")
     if not leaf_hashes:
         return EMPTY_ROOT
-    return _mth(leaf_hashes, 0, len(leaf_hashes))
+    level = list(leaf_hashes)
+    sha256 = hashlib.sha256
+    while len(level) > 1:
+        pairs = iter(level)
+        parents = [
+            sha256(_NODE_PREFIX + left + right).digest()
+            for left, right in zip(pairs, pairs, strict=False)
+        ]
+        if len(level) & 1:
+            parents.append(level[-1])
+        level = parents
+    return level[0]
 
 
 class TreeBuilder:
@@ -128,6 +140,10 @@ class TreeBuilder:
         return result
 
 
+Range = tuple[int, int]
+"""A subtree as the leaf positions [start, end) it covers."""
+
+
 class NodeSource(Protocol):
     """Where proofs read subtree hashes from."""
 
@@ -135,8 +151,13 @@ class NodeSource(Protocol):
         """MTH of the leaves at positions [start, end), where 0 <= start < end."""
         ...
 
+    def subtrees(self, ranges: Sequence[Range]) -> list[bytes]:
+        """The hashes of several subtrees, in order. A proof asks for all it needs in one
+        call, so a store can read them in one round trip."""
+        return [self.subtree(start, end) for start, end in ranges]
 
-class ListNodes:
+
+class ListNodes(NodeSource):
     """A `NodeSource` over leaf hashes held in memory, for tests and small trees.
 
     Subtree hashes are kept once computed, so the proofs for every leaf of one
@@ -177,22 +198,27 @@ def inclusion_proof(index: int, size: int, nodes: NodeSource) -> list[bytes]:
     RFC 9162 §2.1.3.1 PATH(m, D[n]), listed from the leaf's sibling up to the
     root's child. Raises ValueError unless 0 <= index < size.
     """
+    return nodes.subtrees(inclusion_ranges(index, size))
+
+
+def inclusion_ranges(index: int, size: int) -> list[Range]:
+    """The subtrees whose hashes make up `inclusion_proof(index, size)`, in its order."""
     if size < 1:
         raise ValueError(f"tree size must be at least 1 for an inclusion proof, got {size}")
     if not 0 <= index < size:
         raise ValueError(f"leaf index {index} is outside a tree of size {size}")
-    path: list[bytes] = []
+    ranges: list[Range] = []
     start, end = 0, size
     while end - start > 1:
         mid = start + _split(end - start)
         if index < mid:
-            path.append(nodes.subtree(mid, end))
+            ranges.append((mid, end))
             end = mid
         else:
-            path.append(nodes.subtree(start, mid))
+            ranges.append((start, mid))
             start = mid
-    path.reverse()
-    return path
+    ranges.reverse()
+    return ranges
 
 
 def consistency_proof(old_size: int, new_size: int, nodes: NodeSource) -> list[bytes]:
@@ -202,6 +228,11 @@ def consistency_proof(old_size: int, new_size: int, nodes: NodeSource) -> list[b
     the sizes are equal or the old tree is empty. Raises ValueError unless
     0 <= old_size <= new_size.
     """
+    return nodes.subtrees(consistency_ranges(old_size, new_size))
+
+
+def consistency_ranges(old_size: int, new_size: int) -> list[Range]:
+    """The subtrees whose hashes make up `consistency_proof(old_size, new_size)`, in order."""
     if old_size < 0:
         raise ValueError(f"old tree size must not be negative, got {old_size}")
     if old_size > new_size:
@@ -209,20 +240,20 @@ def consistency_proof(old_size: int, new_size: int, nodes: NodeSource) -> list[b
     if old_size in (0, new_size):
         return []
     # SUBPROOF unrolled: (start, m, n) is the current subtree, `whole` is its b.
-    proof: list[bytes] = []
+    ranges: list[Range] = []
     start, m, n, whole = 0, old_size, new_size, True
     while m != n:
         k = _split(n)
         if m <= k:
-            proof.append(nodes.subtree(start + k, start + n))
+            ranges.append((start + k, start + n))
             n = k
         else:
-            proof.append(nodes.subtree(start, start + k))
+            ranges.append((start, start + k))
             start, m, n, whole = start + k, m - k, n - k, False
     if not whole:
-        proof.append(nodes.subtree(start, start + m))
-    proof.reverse()
-    return proof
+        ranges.append((start, start + m))
+    ranges.reverse()
+    return ranges
 
 
 def _well_formed(*hashes: bytes) -> bool:

@@ -9,7 +9,9 @@ the first position where what is stored disagrees with what was committed.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+import struct
+from collections.abc import Callable, Generator, Sequence
+from contextlib import closing
 from datetime import datetime
 from typing import Protocol
 from uuid import UUID
@@ -30,6 +32,11 @@ LinkRow = tuple[int, int, bytes, bytes]
 JoinedRow = tuple[int, bytes, int, str, bytes, int | None, bytes | None, bytes | None]
 Progress = Callable[[int, int], None]
 BATCH = 20_000
+"""Events verified between two progress reports."""
+_LEAF_START = struct.Struct(">BQ").pack
+"""The leaf prefix and the position: the start of domain.audit.raw_leaf_data, prefixed."""
+_LEAF_MIDDLE = struct.Struct(">QH").pack
+"""The version and the topic's length, between the aggregate id and the topic."""
 FIRST_POSITION = -(2**62)
 """Read from far below 1, so an event forged at position 0 or below is still seen."""
 
@@ -45,7 +52,10 @@ class AuditLog(Protocol):
 
     def events(self, after: int, limit: int) -> list[EventRow]: ...
 
-    def joined(self, after: int, limit: int) -> list[JoinedRow]: ...
+    def joined(self, after: int) -> Generator[JoinedRow, None, None]:
+        """Every event after a position, in log order, with its chain link (None where
+        there is none), read as one stream; the log may be queried while it is open."""
+        ...
 
     def event_at(self, position: int) -> EventRow | None: ...
 
@@ -200,61 +210,12 @@ class Auditor:
         problem = self._check_signatures(checkpoints)
         total = max(self.log.leaf_count(), 1)
         due = sorted(checkpoints, key=lambda c: c.tree_size)
-        chain = GENESIS
-        events = 0
-        after = FIRST_POSITION - 1
         while problem is None and due and due[0].tree_size == 0:
             problem = self._check_root(due.pop(0), EMPTY_ROOT, GENESIS, None)
-        # The hot loop: the leaf hash (domain.audit.raw_leaf_hash), the chain
-        # (domain.audit.chain_next) and the Merkle frontier (domain.merkle.TreeBuilder)
-        # are computed inline here, as each costs a function call per event otherwise.
-        sha256 = hashlib.sha256
+        events = 0
         stack: list[bytes] = []
-        while problem is None and (rows := self.log.joined(after, BATCH)):
-            for position, oid, version, topic, state, index, stored_leaf, stored_chain in rows:
-                if index is None or stored_leaf is None or stored_chain is None:
-                    problem = Problem(
-                        kind="inserted",
-                        position=position,
-                        detail="an event is stored that the chain never recorded",
-                    )
-                    break
-                if index != events:
-                    problem = self._gap(index, events, position)
-                    break
-                encoded_topic = topic.encode()
-                leaf = sha256(
-                    b"\x00"
-                    + position.to_bytes(8, "big")
-                    + oid
-                    + version.to_bytes(8, "big")
-                    + len(encoded_topic).to_bytes(2, "big")
-                    + encoded_topic
-                    + state
-                ).digest()
-                if leaf != stored_leaf:
-                    problem = self._explain_mismatch(
-                        (position, UUID(bytes=oid), version, topic, state)
-                    )
-                    break
-                chain = sha256(chain + leaf).digest()
-                if chain != stored_chain:
-                    problem = Problem(
-                        kind="chain",
-                        position=position,
-                        detail="the stored chain value was altered",
-                    )
-                    break
-                stack.append(leaf)
-                events += 1
-                completed = events
-                while not completed & 1:
-                    right = stack.pop()
-                    stack.append(sha256(b"\x01" + stack.pop() + right).digest())
-                    completed >>= 1
-                while problem is None and due and due[0].tree_size == events:
-                    problem = self._check_root(due.pop(0), _fold(stack), chain, position)
-            after = rows[-1][0]
+        if problem is None:
+            problem, events, stack = self._walk(due, progress, total)
             if progress:
                 progress(events, total)
         if problem is None:
@@ -284,6 +245,70 @@ class Auditor:
             problem=problem,
         )
 
+    def _walk(
+        self, due: list[Checkpoint], progress: Progress | None, total: int
+    ) -> tuple[Problem | None, int, list[bytes]]:
+        """Read the log once, in order, up to the first problem: (that problem, the events
+        verified before it, the Merkle frontier over them). Checkpoints are taken off `due`
+        as their size is reached."""
+        # The hot loop: the leaf hash (domain.audit.raw_leaf_hash), the chain
+        # (domain.audit.chain_next) and the Merkle frontier (domain.merkle.TreeBuilder)
+        # are computed inline here, as each costs a function call per event otherwise.
+        sha256 = hashlib.sha256
+        stack: list[bytes] = []
+        chain = GENESIS
+        events = 0
+        due_at = due[0].tree_size if due else -1
+        report_at = BATCH
+        with closing(self.log.joined(FIRST_POSITION - 1)) as rows:
+            for position, oid, version, topic, state, index, stored_leaf, stored_chain in rows:
+                if index != events or stored_leaf is None or stored_chain is None:
+                    if index is None or stored_leaf is None or stored_chain is None:
+                        return _inserted(position), events, stack
+                    return self._gap(index, events, position), events, stack
+                try:
+                    encoded_topic = topic.encode()
+                    leaf = sha256(
+                        b"".join(
+                            (
+                                _LEAF_START(0, position),
+                                oid,
+                                _LEAF_MIDDLE(version, len(encoded_topic)),
+                                encoded_topic,
+                                state,
+                            )
+                        )
+                    ).digest()
+                except (AttributeError, TypeError, struct.error):
+                    return _changed(position), events, stack  # no recorded event is like it
+                if leaf != stored_leaf:
+                    event = (position, UUID(bytes=oid), version, topic, state)
+                    return self._explain_mismatch(event), events, stack
+                chain = sha256(chain + leaf).digest()
+                if chain != stored_chain:
+                    altered = Problem(
+                        kind="chain", position=position, detail="the stored chain value was altered"
+                    )
+                    return altered, events, stack
+                stack.append(leaf)
+                events += 1
+                completed = events
+                while not completed & 1:
+                    right = stack.pop()
+                    stack.append(sha256(b"\x01" + stack.pop() + right).digest())
+                    completed >>= 1
+                if events == due_at:
+                    while due and due[0].tree_size == events:
+                        wrong = self._check_root(due.pop(0), _fold(stack), chain, position)
+                        if wrong is not None:
+                            return wrong, events, stack
+                    due_at = due[0].tree_size if due else -1
+                if events == report_at:
+                    if progress:
+                        progress(events, total)
+                    report_at += BATCH
+        return None, events, stack
+
     def _gap(self, index: int, expected: int, position: int) -> Problem:
         """A leaf index out of turn: events before this one were deleted, or this one's
         link was made for another event."""
@@ -310,11 +335,7 @@ class Auditor:
                     position=position,
                     detail=f"the event stored here was recorded at position {other[0]}",
                 )
-        return Problem(
-            kind="changed",
-            position=position,
-            detail="the stored event differs from the one recorded (topic, ids or bytes)",
-        )
+        return _changed(position)
 
     def _nearby_links(self, position: int, window: int = 1000) -> list[LinkRow]:
         return self.log.links(max(position - window, 0), 2 * window)
@@ -362,6 +383,22 @@ class Auditor:
                     detail=f"checkpoint {c.sequence} is signed by unknown key {c.key_id}",
                 )
         return None
+
+
+def _inserted(position: int) -> Problem:
+    return Problem(
+        kind="inserted",
+        position=position,
+        detail="an event is stored that the chain never recorded",
+    )
+
+
+def _changed(position: int) -> Problem:
+    return Problem(
+        kind="changed",
+        position=position,
+        detail="the stored event differs from the one recorded (topic, ids or bytes)",
+    )
 
 
 def _fold(stack: Sequence[bytes]) -> bytes:

@@ -103,15 +103,15 @@ import re
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from itertools import pairwise
-from typing import IO, Any, Final, Literal, NamedTuple, TypeVar
+from typing import IO, Final, Literal, NamedTuple
 from uuid import UUID
 
 import msgspec
-from cloudevents.conversion import to_json
-from cloudevents.http import CloudEvent, from_json
+from cloudevents.http import from_json
 from eventsourcing.persistence import Mapper, StoredEvent
 
 from domain.audit import GENESIS, Checkpoint, chain_next, event_leaf_hash
@@ -119,6 +119,7 @@ from domain.base import LedgerEvent
 from domain.merkle import (
     HASH_SIZE,
     NodeSource,
+    Range,
     TreeBuilder,
     consistency_proof,
     inclusion_proof,
@@ -302,26 +303,50 @@ def _source(partnership_id: UUID | None) -> str:
 # One event as a CloudEvent, both ways
 
 
+class _EventLine(msgspec.Struct, frozen=True):
+    """A line of events.jsonl as written: a CloudEvent in structured mode, its attributes
+    in the CloudEvents SDK's order, the stored bytes base64-encoded in `data_base64`."""
+
+    specversion: str
+    id: str
+    source: str
+    type: str
+    datacontenttype: str
+    subject: str
+    time: datetime
+    data_base64: bytes
+    ledgerposition: int
+    ledgerversion: int
+    ledgerleaf: str
+
+
+_EVENT_LINE = msgspec.json.Decoder(_EventLine)
+
+
 def event_line(row: EventRow, leaf: bytes, when: datetime, partnership_id: UUID | None) -> bytes:
-    """The events.jsonl line of one stored event, written by the CloudEvents SDK."""
+    """The events.jsonl line of one stored event, read back before it is used. Written
+    with msgspec; the CloudEvents SDK reads it as the same event (`parse_event_line`)."""
     position, aggregate_id, version, topic, state = row
-    attributes: dict[str, Any] = {
-        "specversion": "1.0",
-        "id": f"{aggregate_id}:{version}",
-        "source": _source(partnership_id),
-        "type": topic,
-        "datacontenttype": CONTENT_TYPE,
-        "subject": str(aggregate_id),
-        "time": _rfc3339(when),
-        "ledgerposition": position,
-        "ledgerversion": version,
-        "ledgerleaf": leaf.hex(),
-    }
-    line = to_json(CloudEvent.create(attributes, bytes(state)))
-    back = parse_event_line(line)
-    if (back.position, back.aggregate_id, back.version, back.topic, back.data) != (
+    subject = str(aggregate_id)
+    line = _ENCODER.encode(
+        _EventLine(
+            specversion="1.0",
+            id=f"{subject}:{version}",
+            source=_source(partnership_id),
+            type=topic,
+            datacontenttype=CONTENT_TYPE,
+            subject=subject,
+            time=when.astimezone(UTC),
+            data_base64=state,
+            ledgerposition=position,
+            ledgerversion=version,
+            ledgerleaf=leaf.hex(),
+        )
+    )
+    back = _EVENT_LINE.decode(line)
+    if (back.ledgerposition, back.subject, back.ledgerversion, back.type, back.data_base64) != (
         position,
-        aggregate_id,
+        subject,
         version,
         topic,
         state,
@@ -594,16 +619,6 @@ def export_bundle(
     )
 
 
-R = TypeVar("R", bound=tuple[Any, ...])
-
-
-def _pages(read: Callable[[int, int], list[R]]) -> Iterator[R]:
-    after = 0
-    while rows := read(after, BATCH):
-        yield from rows
-        after = rows[-1][0]
-
-
 def _signed_leaves(
     log: AuditLog, checkpoints: Sequence[Checkpoint], progress: Progress | None
 ) -> Iterator[tuple[EventRow, int, bytes]]:
@@ -629,27 +644,26 @@ def _signed_leaves(
 
     check_due(None)
     if size:
-        for position, oid, version, topic, state, index, stored_leaf, stored_chain in _pages(
-            log.joined
-        ):
-            if index is None:
-                raise refuse(position, "an event is stored that the chain never recorded")
-            if index != builder.size:
-                raise refuse(position, f"leaf {index} found where leaf {builder.size} was due")
-            row = (position, UUID(bytes=oid), version, topic, state)
-            leaf = event_leaf_hash(*row)
-            if leaf != stored_leaf:
-                raise refuse(position, "the stored event differs from the one recorded")
-            chain = chain_next(chain, leaf)
-            if chain != stored_chain:
-                raise refuse(position, "the stored chain value was altered")
-            builder.append(leaf)
-            yield row, index, leaf
-            check_due(position)
-            if progress and builder.size % BATCH == 0:
-                progress(builder.size, size)
-            if builder.size == size:
-                break
+        with closing(log.joined(0)) as rows:
+            for position, oid, version, topic, state, index, stored_leaf, stored_chain in rows:
+                if index is None:
+                    raise refuse(position, "an event is stored that the chain never recorded")
+                if index != builder.size:
+                    raise refuse(position, f"leaf {index} found where leaf {builder.size} was due")
+                row = (position, UUID(bytes=oid), version, topic, state)
+                leaf = event_leaf_hash(*row)
+                if leaf != stored_leaf:
+                    raise refuse(position, "the stored event differs from the one recorded")
+                chain = chain_next(chain, leaf)
+                if chain != stored_chain:
+                    raise refuse(position, "the stored chain value was altered")
+                builder.append(leaf)
+                yield row, index, leaf
+                check_due(position)
+                if progress and builder.size % BATCH == 0:
+                    progress(builder.size, size)
+                if builder.size == size:
+                    break
     if builder.size < size or due:
         raise refuse(
             None,
@@ -674,39 +688,57 @@ def _consistency(checkpoints: Sequence[Checkpoint], nodes: NodeSource) -> list[C
     ]
 
 
-class _CachedNodes:
+class _CachedNodes(NodeSource):
     """A NodeSource remembering the subtrees it has read: the proofs of many leaves of one
     tree share their upper nodes."""
 
     def __init__(self, nodes: NodeSource, limit: int = 1 << 16) -> None:
         self.nodes = nodes
         self.limit = limit
-        self.known: dict[tuple[int, int], bytes] = {}
+        self.known: dict[Range, bytes] = {}
 
     def subtree(self, start: int, end: int) -> bytes:
-        found = self.known.get((start, end))
-        if found is None:
-            found = self.nodes.subtree(start, end)
+        return self.subtrees([(start, end)])[0]
+
+    def subtrees(self, ranges: Sequence[Range]) -> list[bytes]:
+        missing = [r for r in dict.fromkeys(ranges) if r not in self.known]
+        read = dict(zip(missing, self.nodes.subtrees(missing), strict=True)) if missing else {}
+        for r, value in read.items():
             if len(self.known) < self.limit:
-                self.known[(start, end)] = found
-        return found
+                self.known[r] = value
+        return [read[r] if r in read else self.known[r] for r in ranges]
 
 
 class _HashingWriter:
-    """A member being written, with the SHA-256 and size of what went into it."""
+    """A member being written, with the SHA-256 and size of what went into it. Writes are
+    gathered into chunks: the archive compresses a chunk at a time, not a line at a time."""
 
-    def __init__(self, target: IO[bytes]) -> None:
+    def __init__(self, target: IO[bytes], chunk: int = 1 << 18) -> None:
         self.target = target
         self.sha = hashlib.sha256()
         self.size = 0
+        self.chunk = chunk
+        self._pending: list[bytes] = []
+        self._pending_size = 0
 
     def __enter__(self) -> _HashingWriter:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
+        if kind is None:
+            self._flush()
         self.target.close()
 
     def write(self, data: bytes) -> None:
+        self._pending.append(data)
+        self._pending_size += len(data)
+        if self._pending_size >= self.chunk:
+            self._flush()
+
+    def _flush(self) -> None:
+        data = b"".join(self._pending)
+        self._pending.clear()
+        self._pending_size = 0
         self.target.write(data)
         self.sha.update(data)
         self.size += len(data)

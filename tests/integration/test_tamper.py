@@ -251,6 +251,11 @@ def turn_an_abstention_into_a_vote_for(db: Database) -> None:
     )
 
 
+def null_the_stored_bytes_of_a_vote(db: Database) -> None:
+    """Owen Price's abstention (position 37) left with no stored bytes at all."""
+    db.execute(f"UPDATE {db.events} SET state = NULL WHERE {db.pos} = ?", (37,))
+
+
 def delete_a_declared_interest(db: Database) -> None:
     """Remove the ICB lead's declaration of interest (position 29)."""
     db.execute(f"DELETE FROM {db.events} WHERE {db.pos} = ?", (29,))
@@ -339,6 +344,7 @@ class Case:
 
 CASES = [
     pytest.param(Case(turn_an_abstention_into_a_vote_for, "changed", 37), id="edited-bytes"),
+    pytest.param(Case(null_the_stored_bytes_of_a_vote, "changed", 37), id="nulled-bytes"),
     pytest.param(Case(delete_a_declared_interest, "missing", 29), id="deleted-event"),
     pytest.param(Case(forge_a_ninth_vote, "inserted", 57), id="inserted-event"),
     pytest.param(

@@ -10,6 +10,7 @@ ledger through `bootstrap`, for the trusted key the composition root supplies.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Generator
 from datetime import UTC, datetime
 from pathlib import Path
 from uuid import uuid5
@@ -91,13 +92,11 @@ class MemoryLog:
     def events(self, after: int, limit: int) -> list[EventRow]:
         return [self.stored[p] for p in sorted(self.stored) if p > after][:limit]
 
-    def joined(self, after: int, limit: int) -> list[JoinedRow]:
-        rows: list[JoinedRow] = []
-        for position, oid, version, topic, state in self.events(after, limit):
+    def joined(self, after: int) -> Generator[JoinedRow, None, None]:
+        for position, oid, version, topic, state in self.events(after, len(self.stored)):
             link = self.chain.get(position)
             index, leaf, chain = (link[1], link[2], link[3]) if link else (None, None, None)
-            rows.append((position, oid.bytes, version, topic, state, index, leaf, chain))
-        return rows
+            yield (position, oid.bytes, version, topic, state, index, leaf, chain)
 
     def event_at(self, position: int) -> EventRow | None:
         return self.stored.get(position)

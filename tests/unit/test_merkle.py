@@ -9,6 +9,7 @@ is changed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import cast
 
 import pytest
@@ -18,9 +19,12 @@ from hypothesis import strategies as st
 from domain.merkle import (
     EMPTY_ROOT,
     ListNodes,
+    Range,
     TreeBuilder,
     consistency_proof,
+    consistency_ranges,
     inclusion_proof,
+    inclusion_ranges,
     leaf_hash,
     node_hash,
     root,
@@ -523,3 +527,57 @@ def test_a_tree_builder_has_the_merkle_root_of_every_prefix(leaf_data: list[byte
         builder.append(leaf)
         assert builder.size == size
         assert builder.root() == root(leaves[:size])
+
+
+def split_at_the_largest_power_of_two(leaves: list[bytes]) -> bytes:
+    """MTH exactly as RFC 9162 §2.1.1 writes it: the reference for `root`."""
+    if len(leaves) == 1:
+        return leaves[0]
+    k = 1 << ((len(leaves) - 1).bit_length() - 1)
+    return node_hash(
+        split_at_the_largest_power_of_two(leaves[:k]), split_at_the_largest_power_of_two(leaves[k:])
+    )
+
+
+@settings(max_examples=100, deadline=None)
+@given(leaf_data=distinct_leaf_data())
+def test_the_root_computed_a_level_at_a_time_is_the_rfc_tree_hash(
+    leaf_data: list[bytes],
+) -> None:
+    leaves = [leaf_hash(d) for d in leaf_data]
+
+    assert root(leaves) == split_at_the_largest_power_of_two(leaves)
+
+
+class CountingNodes(ListNodes):
+    """ListNodes that count the calls a proof makes for subtrees."""
+
+    def __init__(self, leaf_hashes: list[bytes]) -> None:
+        super().__init__(leaf_hashes)
+        self.calls: list[list[Range]] = []
+
+    def subtrees(self, ranges: Sequence[Range]) -> list[bytes]:
+        self.calls.append(list(ranges))
+        return super().subtrees(ranges)
+
+
+@pytest.mark.parametrize(("index", "size"), [(0, 1), (5, 8), (2, 7), (300, 301)])
+def test_an_inclusion_proof_asks_for_all_its_subtrees_at_once(index: int, size: int) -> None:
+    nodes = CountingNodes([leaf_hash(n.to_bytes(2, "big")) for n in range(size)])
+
+    proof = inclusion_proof(index, size, nodes)
+
+    assert nodes.calls == [inclusion_ranges(index, size)]
+    assert proof == [nodes.subtree(start, end) for start, end in inclusion_ranges(index, size)]
+
+
+@pytest.mark.parametrize(("old_size", "new_size"), [(0, 4), (3, 7), (4, 8), (6, 301)])
+def test_a_consistency_proof_asks_for_all_its_subtrees_at_once(
+    old_size: int, new_size: int
+) -> None:
+    nodes = CountingNodes([leaf_hash(n.to_bytes(2, "big")) for n in range(new_size)])
+
+    proof = consistency_proof(old_size, new_size, nodes)
+
+    assert nodes.calls == [consistency_ranges(old_size, new_size)]
+    assert len(proof) == len(consistency_ranges(old_size, new_size))
