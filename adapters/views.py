@@ -237,15 +237,24 @@ class SQLiteLedgerViews:
         ).fetchall()
         return {str(model): int(n) for model, n in rows}
 
-    def scopes(self, partnership_id: UUID | None = None) -> dict[UUID, UUID]:
-        if partnership_id is None:
-            rows = self.conn.execute(f"SELECT id, partnership_id FROM {self.table}")
-        else:
+    def scopes_of(self, ids: Collection[UUID]) -> dict[UUID, UUID]:
+        wanted = {i.hex: i for i in ids}
+        hexes = list(wanted)
+        found: dict[UUID, UUID] = {}
+        partnerships: dict[str, UUID] = {}
+        for n in range(0, len(hexes), CHUNK):
+            chunk = hexes[n : n + CHUNK]
             rows = self.conn.execute(
-                f"SELECT id, partnership_id FROM {self.table} WHERE partnership_id = ?",
-                (partnership_id.hex,),
+                f"SELECT id, partnership_id FROM {self.table} "
+                f"WHERE id IN ({','.join('?' * len(chunk))})",
+                chunk,
             )
-        return {UUID(i): UUID(p) for i, p in rows}
+            for doc_id, partnership in rows:
+                owner = partnerships.get(partnership)
+                if owner is None:
+                    owner = partnerships[partnership] = UUID(partnership)
+                found[wanted[doc_id]] = owner
+        return found
 
     def fork(self) -> SQLiteLedgerViews:
         return SQLiteLedgerViews(self.path, table=self.table)
@@ -449,19 +458,12 @@ class PostgresLedgerViews:
         ).fetchall()
         return {str(model): int(n) for model, n in rows}
 
-    def scopes(self, partnership_id: UUID | None = None) -> dict[UUID, UUID]:
-        if partnership_id is None:
-            rows = self.conn.execute(
-                sql.SQL("SELECT id, partnership_id FROM {}").format(self._t())
-            ).fetchall()
-        else:
-            rows = self.conn.execute(
-                sql.SQL("SELECT id, partnership_id FROM {} WHERE partnership_id = %s").format(
-                    self._t()
-                ),
-                (partnership_id,),
-            ).fetchall()
-        return {UUID(str(i)): UUID(str(p)) for i, p in rows}
+    def scopes_of(self, ids: Collection[UUID]) -> dict[UUID, UUID]:
+        rows = self.conn.execute(
+            sql.SQL("SELECT id, partnership_id FROM {} WHERE id = ANY(%s)").format(self._t()),
+            (list(ids),),
+        ).fetchall()
+        return {row[0]: row[1] for row in rows}
 
     def fork(self) -> PostgresLedgerViews:
         return PostgresLedgerViews(self.store, table=self.table)

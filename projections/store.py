@@ -8,7 +8,7 @@ projectors can never apply the same events twice.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Protocol
 from uuid import UUID
@@ -67,8 +67,9 @@ class LedgerViewStore(Protocol):
 
     def counts(self) -> dict[str, int]: ...
 
-    def scopes(self, partnership_id: UUID | None = None) -> dict[UUID, UUID]:
-        """Each document's partnership, by document id, without decoding documents."""
+    def scopes_of(self, ids: Collection[UUID]) -> dict[UUID, UUID]:
+        """The partnership of each of these documents there is, by document id, without
+        decoding documents."""
         ...
 
     def fresh(self) -> LedgerViewStore:
@@ -142,12 +143,8 @@ class MemoryViewStore:
             counts[model_of(doc)] = counts.get(model_of(doc), 0) + 1
         return counts
 
-    def scopes(self, partnership_id: UUID | None = None) -> dict[UUID, UUID]:
-        return {
-            d.id: d.partnership_id
-            for d in self.docs.values()
-            if partnership_id is None or d.partnership_id == partnership_id
-        }
+    def scopes_of(self, ids: Collection[UUID]) -> dict[UUID, UUID]:
+        return {i: doc.partnership_id for i in ids if (doc := self.docs.get(i)) is not None}
 
     def fresh(self) -> MemoryViewStore:
         return MemoryViewStore()

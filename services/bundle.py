@@ -102,12 +102,13 @@ import json
 import re
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from itertools import pairwise
-from typing import IO, Final, Literal, NamedTuple
+from itertools import islice, pairwise
+from typing import IO, Final, Literal, NamedTuple, TypeVar
 from uuid import UUID
 
 import msgspec
@@ -161,6 +162,11 @@ WHOLE_LEDGER: Final = "ledger"
 CONTENT_TYPE: Final = "application/json"
 BATCH: Final = 5000
 SMALL_MEMBER_LIMIT: Final = 16 * 1024 * 1024  # manifest, key and signature are tiny
+OWNER_SLICE: Final = 2000
+"""Events whose aggregates' partnerships an export looks up together."""
+OWNERS_KEPT: Final = 20_000
+"""Aggregates' partnerships an export keeps between slices."""
+T = TypeVar("T")
 # RFC 8410: the DER SubjectPublicKeyInfo of an Ed25519 key is this prefix and the raw key.
 _ED25519_SPKI_PREFIX: Final = bytes.fromhex("302a300506032b6570032100")
 
@@ -492,11 +498,37 @@ class ExportSummary(msgspec.Struct, frozen=True, kw_only=True):
     size_bytes: int
 
 
-def aggregate_partnerships(
-    views: LedgerViewStore, partnership_id: UUID | None = None
-) -> dict[UUID, UUID]:
-    """Each aggregate's partnership, from the read models (of one partnership if given)."""
-    return views.scopes(partnership_id)
+PartnershipsOf = Callable[[Collection[UUID]], Mapping[UUID, UUID]]
+"""The partnership of each of some aggregates, where known."""
+
+
+def aggregate_partnerships(views: LedgerViewStore) -> PartnershipsOf:
+    """Aggregates' partnerships, from the read models."""
+    return views.scopes_of
+
+
+class _Owners:
+    """Aggregates' partnerships for one slice of events at a time, with the most recently
+    used kept for the next slices: memory stays bounded however long the log."""
+
+    def __init__(self, lookup: PartnershipsOf, keep: int = OWNERS_KEPT) -> None:
+        self.lookup = lookup
+        self.keep = keep
+        self._known: OrderedDict[UUID, UUID | None] = OrderedDict()
+
+    def of(self, aggregate_ids: Iterable[UUID]) -> dict[UUID, UUID | None]:
+        wanted = set(aggregate_ids)
+        missing = wanted.difference(self._known)
+        if missing:
+            found = self.lookup(missing)
+            self._known.update((i, found.get(i)) for i in missing)
+        owners = {}
+        for i in wanted:
+            self._known.move_to_end(i)
+            owners[i] = self._known[i]
+        while len(self._known) > self.keep:
+            self._known.popitem(last=False)
+        return owners
 
 
 def stored_event_time(mapper: Mapper[UUID]) -> EventTime:
@@ -528,7 +560,7 @@ def export_bundle(
     ledger: str,
     created_at: datetime,
     event_time: EventTime,
-    partnerships: Mapping[UUID, UUID],
+    partnerships: PartnershipsOf,
     progress: Progress | None = None,
 ) -> ExportSummary:
     """Write a bundle of the log up to its latest checkpoint to `out` (binary, seekable).
@@ -536,8 +568,9 @@ def export_bundle(
     Every leaf up to the checkpoint is recomputed from its stored event and
     checked against the chain and against every checkpoint's root and chain
     value before it is written, so a ledger that fails verification is never
-    exported: that raises AuditFailed. `partnerships` maps aggregate ids to
-    their partnership (aggregates it lacks are exported as the ledger's).
+    exported: that raises AuditFailed. `partnerships` looks up aggregates'
+    partnerships, a slice of events at a time (aggregates it does not know are
+    exported as the ledger's).
     """
     checkpoints = log.checkpoints()
     if not checkpoints:
@@ -558,17 +591,20 @@ def export_bundle(
     count = 0
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         with _HashingWriter(zf.open(_info(EVENTS, stamp), "w", force_zip64=True)) as events:
-            for row, index, leaf in _signed_leaves(log, checkpoints, progress):
-                owner = partnerships.get(row[1])
-                if selection.partnership_id is not None and owner != selection.partnership_id:
-                    continue
-                when = event_time(row)
-                if not selection.holds(owner, when):
-                    continue
-                events.write(event_line(row, leaf, when, owner) + b"\n")
-                if selection.kind == "partial":
-                    proofs.append((row[0], index))
-                count += 1
+            owners = _Owners(partnerships)
+            for signed in _slices(_signed_leaves(log, checkpoints, progress), OWNER_SLICE):
+                owner_of = owners.of(row[1] for row, _, _ in signed)
+                for row, index, leaf in signed:
+                    owner = owner_of[row[1]]
+                    if selection.partnership_id is not None and owner != selection.partnership_id:
+                        continue
+                    when = event_time(row)
+                    if not selection.holds(owner, when):
+                        continue
+                    events.write(event_line(row, leaf, when, owner) + b"\n")
+                    if selection.kind == "partial":
+                        proofs.append((row[0], index))
+                    count += 1
         digests[EVENTS] = events.digest()
         log.build_tree(size)  # proofs read the stored subtrees
         if selection.kind == "partial":
@@ -617,6 +653,12 @@ def export_bundle(
         later_events=max(log.leaf_count() - size, 0),
         size_bytes=out.tell(),
     )
+
+
+def _slices(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    it = iter(items)
+    while chunk := list(islice(it, size)):
+        yield chunk
 
 
 def _signed_leaves(

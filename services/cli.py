@@ -661,8 +661,8 @@ def cmd_export(args: argparse.Namespace, ctx: CliContext) -> int:
             "LEDGER_SIGNING_KEY_FILE to the key that signs its checkpoints."
         )
     session.projector.catch_up()  # the read models say which partnership each aggregate is in
-    partnerships = aggregate_partnerships(session.views, args.partnership)
-    if args.partnership is not None and args.partnership not in partnerships:
+    partnerships = aggregate_partnerships(session.views)
+    if args.partnership is not None and args.partnership not in partnerships([args.partnership]):
         raise UsageError(f"No partnership {args.partnership}.")
     selection = Selection.of(args.partnership, args.from_date, args.to_date)
     bar = ProgressBar("export")

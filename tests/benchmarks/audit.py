@@ -577,9 +577,6 @@ def child_export(url: str, key: Path, out: Path) -> dict[str, Any]:
         baseline = rss_kb("VmRSS")
         reset = reset_peak_rss()
         started = time.perf_counter()
-        partnerships = bundle.aggregate_partnerships(ledger.views)
-        mapped = time.perf_counter()
-        after_map = rss_kb("VmRSS")
         with out.open("xb") as f:
             summary = bundle.export_bundle(
                 f,
@@ -589,25 +586,22 @@ def child_export(url: str, key: Path, out: Path) -> dict[str, Any]:
                 ledger=ledger.store.label,
                 created_at=now(),
                 event_time=bundle.stored_event_time(ledger.app.mapper),
-                partnerships=partnerships,
+                partnerships=bundle.aggregate_partnerships(ledger.views),
             )
         finished = time.perf_counter()
         peak = peak_kb()
     finally:
         ledger.close()
     events = int(summary.events)
-    stream = finished - mapped
+    stream = finished - started
     return {
         "events": events,
         "tree_size": int(summary.tree_size),
         "bundle_bytes": out.stat().st_size,
-        "partnerships": len(partnerships),
-        "partnerships_seconds": round(mapped - started, 3),
         "stream_seconds": round(stream, 3),
         "seconds": round(finished - started, 3),
         "events_per_s": round(events / stream, 1) if stream > 0 else None,
         "baseline_rss_kb": baseline,
-        "rss_after_partnerships_kb": after_map,
         "peak_rss_kb": peak,
         "peak_reset_before_work": reset,
     }
@@ -652,7 +646,7 @@ def memory_summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 def child_run_figures(child: dict[str, Any], size: str) -> dict[str, Any]:
     figures = {k: v for k, v in child.items() if not k.endswith("_kb")}
-    for name in ("baseline_rss", "rss_after_partnerships", "peak_rss"):
+    for name in ("baseline_rss", "peak_rss"):
         if f"{name}_kb" in child:
             figures[f"{name}_mb"] = mb(child[f"{name}_kb"])
     return {"log": size, **figures}
@@ -924,8 +918,6 @@ def measure_backend(
             "events": full_export["events"],
             "events_per_s": full_export["events_per_s"],
             "stream_seconds": full_export["stream_seconds"],
-            "partnerships": full_export["partnerships"],
-            "partnerships_seconds": full_export["partnerships_seconds"],
             "bundle_bytes": full_export["bundle_bytes"],
             "bundle_bytes_per_event": round(full_export["bundle_bytes"] / full_export["events"], 1)
             if full_export["events"]

@@ -57,7 +57,7 @@ import sys
 import tempfile
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -534,8 +534,8 @@ class TimedViews:
     def counts(self) -> dict[str, int]:
         return self.inner.counts()
 
-    def scopes(self, partnership_id: UUID | None = None) -> dict[UUID, UUID]:
-        return self.inner.scopes(partnership_id)
+    def scopes_of(self, ids: Collection[UUID]) -> dict[UUID, UUID]:
+        return self.inner.scopes_of(ids)
 
     def fresh(self) -> LedgerViewStore:
         return TimedViews(self.inner.fresh(), self.stages)

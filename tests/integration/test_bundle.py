@@ -80,7 +80,7 @@ def export(
         ledger="test ledger",
         created_at=created_at,
         event_time=stored_event_time(ledger.app.mapper),
-        partnerships=aggregate_partnerships(ledger.views, selection.partnership_id),
+        partnerships=aggregate_partnerships(ledger.views),
     )
     return out.getvalue(), summary
 

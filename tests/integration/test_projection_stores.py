@@ -308,6 +308,25 @@ def test_load_finds_more_documents_than_fit_in_one_query(views: LedgerViewStore)
     }
 
 
+def test_scopes_of_gives_the_partnership_of_each_document_there_is(
+    views: LedgerViewStore, northmoor_docs: list[AnyDoc]
+) -> None:
+    commit(views, northmoor_docs, 0, 54)
+    others = [a_meeting(uuid4(), f"Meeting {i}") for i in range(1200)]
+    commit(views, others, 54, 60)
+    unknown = uuid4()
+
+    scopes = views.scopes_of(
+        [IDS.decision, IDS.plan, IDS.partnership, unknown, *(m.id for m in others)]
+    )
+
+    assert scopes[IDS.decision] == scopes[IDS.plan] == scopes[IDS.partnership] == IDS.partnership
+    assert unknown not in scopes
+    assert {m.id: scopes[m.id] for m in others} == {m.id: m.partnership_id for m in others}
+    assert len(scopes) == 3 + len(others)
+    assert views.scopes_of([]) == {}
+
+
 def test_scan_and_counts_go_by_model_and_partnership(
     views: LedgerViewStore, northmoor_docs: list[AnyDoc]
 ) -> None:
