@@ -97,6 +97,7 @@ def assert_measured(report: dict[str, Any], backend: str) -> None:
     memory = result["memory"]
     assert [run["until"] for run in memory["runs"]] == [
         ledger["head_position"] // 4,
+        ledger["head_position"] // 2,
         ledger["head_position"],
     ]
     for run in memory["runs"]:
@@ -104,6 +105,7 @@ def assert_measured(report: dict[str, Any], backend: str) -> None:
         assert is_positive_number(run["peak_rss_mb"])
         assert is_positive_number(run["seconds"])
     assert is_positive_number(memory["growth_quarter_to_full"])
+    assert is_positive_number(memory["growth_half_to_full"])
     assert isinstance(memory["meets_target"], bool)
 
     targets = [row for row in report["targets"] if row["backend"] == backend]
