@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from contextlib import suppress
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
 import psycopg
@@ -52,6 +52,20 @@ def _status(row: tuple[Any, ...] | None) -> ViewStatus | None:
         skipped=int(skipped),
         updated_at=updated_at,
     )
+
+
+V = TypeVar("V")
+
+
+def _fresh(drop: Callable[[str], None], open_next: Callable[[], V]) -> V:
+    """Empty fresh tables, opened; stopped part way (a Ctrl-C, say), none are left behind."""
+    drop(NEXT)
+    try:
+        return open_next()
+    except BaseException:
+        with suppress(Exception):
+            drop(NEXT)
+        raise
 
 
 class SQLiteLedgerViews:
@@ -260,14 +274,7 @@ class SQLiteLedgerViews:
         return SQLiteLedgerViews(self.path, table=self.table)
 
     def fresh(self) -> SQLiteLedgerViews:
-        self._drop(NEXT)
-        try:
-            return SQLiteLedgerViews(self.path, table=NEXT)
-        except BaseException:
-            # Stopped part way (a Ctrl-C, say): leave no half-made tables behind.
-            with suppress(Exception):
-                self._drop(NEXT)
-            raise
+        return _fresh(self._drop, lambda: SQLiteLedgerViews(self.path, table=NEXT))
 
     def swap_in(self, fresh: object) -> None:
         assert isinstance(fresh, SQLiteLedgerViews)
@@ -469,14 +476,7 @@ class PostgresLedgerViews:
         return PostgresLedgerViews(self.store, table=self.table)
 
     def fresh(self) -> PostgresLedgerViews:
-        self._drop(NEXT)
-        try:
-            return PostgresLedgerViews(self.store, table=NEXT)
-        except BaseException:
-            # Stopped part way (a Ctrl-C, say): leave no half-made tables behind.
-            with suppress(Exception):
-                self._drop(NEXT)
-            raise
+        return _fresh(self._drop, lambda: PostgresLedgerViews(self.store, table=NEXT))
 
     def swap_in(self, fresh: object) -> None:
         assert isinstance(fresh, PostgresLedgerViews)
