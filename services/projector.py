@@ -143,8 +143,7 @@ class Projector:
                 if self.write_back:
                     # Some changes were written and others not: the store is only fit
                     # to be discarded, and the cache no longer matches it.
-                    self._forget()
-                    self._cache_position = -1
+                    self._forget(stale=True)
                 raise
 
     def _catch_up(
@@ -222,33 +221,28 @@ class Projector:
             self._evict()
         except BaseException:
             # Cached documents were changed in place: they no longer match the store.
-            self._forget()
-            self._cache_position = -1
+            self._forget(stale=True)
             raise
         return len(events) + unshown, unknown
 
     def _write_back(self, start: int, position: int, skipped: int) -> None:
-        """Write everything parked, then what the cache holds unwritten with the position."""
-        try:
-            if self._writer is not None:
-                self._writer.wait()
-            self.store.write(self._parked.drain())
-            # Encoded a slice at a time, so the last write needs little memory of its own.
-            docs = list(self._unwritten.values())
-            last = max(len(docs) - WRITE_SLICE, 0)
-            for i in range(0, last, WRITE_SLICE):
-                self.store.write([row_of(d) for d in docs[i : min(i + WRITE_SLICE, last)]])
-            self.store.commit(
-                docs[last:],
-                expected_position=start,
-                position=position,
-                skipped=skipped,
-                at=self.clock(),
-            )
-        except BaseException:
-            self._forget()
-            self._cache_position = -1
-            raise
+        """Write everything parked, then what the cache holds unwritten with the position.
+        (If this fails, `catch_up` forgets the cache: the store is only fit to discard.)"""
+        if self._writer is not None:
+            self._writer.wait()
+        self.store.write(self._parked.drain())
+        # Encoded a slice at a time, so the last write needs little memory of its own.
+        docs = list(self._unwritten.values())
+        last = max(len(docs) - WRITE_SLICE, 0)
+        for i in range(0, last, WRITE_SLICE):
+            self.store.write([row_of(d) for d in docs[i : min(i + WRITE_SLICE, last)]])
+        self.store.commit(
+            docs[last:],
+            expected_position=start,
+            position=position,
+            skipped=skipped,
+            at=self.clock(),
+        )
         self._unwritten.clear()
         self._cache_position = position
 
@@ -274,14 +268,9 @@ class Projector:
 
     def _evict(self) -> None:
         cache = self._cache
-        if len(cache) <= self.cache_size:
-            return
-        if not self.write_back:
-            while len(cache) > self.cache_size:
-                cache.popitem(last=False)
-            return
         while len(cache) > self.cache_size:
             doc_id, _ = cache.popitem(last=False)
+            # Only a write-back projector has changed documents left between batches.
             doc = self._unwritten.pop(doc_id, None)
             if doc is not None:
                 self._parked.park(doc)
@@ -297,11 +286,14 @@ class Projector:
             self._writer.close()
             self._writer = None
 
-    def _forget(self) -> None:
+    def _forget(self, *, stale: bool = False) -> None:
+        """Drop every cached document; `stale`: they no longer match any stored position."""
         self.close()
         self._cache.clear()
         self._unwritten.clear()
         self._parked.clear()
+        if stale:
+            self._cache_position = -1
 
 
 @contextmanager
