@@ -1,7 +1,8 @@
 """Read-model storage in the ledger's own database: SQLite and PostgreSQL.
 
 One table holds every document (id, model, partnership, position, msgspec JSON
-body); a tracking table holds the position the documents reflect. A batch's
+body); a tracking table holds the position the documents reflect and the events
+skipped on the way (of types the views do not know), counted by topic. A batch's
 documents and its position are written in one transaction, guarded by the
 position it started from. A rebuild writes into `..._next` tables and swaps
 them in with renames inside one transaction.
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import suppress
 from datetime import datetime
 from typing import Any, TypeVar
@@ -28,8 +29,11 @@ from projections.store import (
     DocRow,
     ViewsMovedOn,
     ViewStatus,
+    add_skipped,
     decode_doc,
+    decode_skipped,
     encode_doc,
+    encode_skipped,
     row_of,
 )
 from services.log_rows import LogRow
@@ -43,7 +47,7 @@ CHUNK = 500
 def _status(row: tuple[Any, ...] | None) -> ViewStatus | None:
     if row is None:
         return None
-    position, schema_version, skipped, updated_at = row
+    position, schema_version, skipped, updated_at, skipped_types = row
     if isinstance(updated_at, str):
         updated_at = datetime.fromisoformat(updated_at)
     return ViewStatus(
@@ -51,6 +55,7 @@ def _status(row: tuple[Any, ...] | None) -> ViewStatus | None:
         schema_version=int(schema_version),
         skipped=int(skipped),
         updated_at=updated_at,
+        skipped_types=decode_skipped(skipped_types),
     )
 
 
@@ -100,10 +105,16 @@ class SQLiteLedgerViews:
                 position INTEGER NOT NULL,
                 schema_version INTEGER NOT NULL,
                 skipped INTEGER NOT NULL,
-                updated_at TEXT NOT NULL
+                updated_at TEXT NOT NULL,
+                skipped_types TEXT NOT NULL DEFAULT '{{}}'
             );
             """
         )
+        columns = {row[1] for row in self.conn.execute(f"PRAGMA table_info({t}_tracking)")}
+        if "skipped_types" not in columns:  # tracked by a release that did not name them
+            self.conn.execute(
+                f"ALTER TABLE {t}_tracking ADD COLUMN skipped_types TEXT NOT NULL DEFAULT '{{}}'"
+            )
         if t == LIVE:
             self._index()
 
@@ -154,8 +165,8 @@ class SQLiteLedgerViews:
 
     def status(self) -> ViewStatus | None:
         row = self.conn.execute(
-            f"SELECT position, schema_version, skipped, updated_at FROM {self.table}_tracking "
-            "WHERE name = ?",
+            "SELECT position, schema_version, skipped, updated_at, skipped_types FROM "
+            f"{self.table}_tracking WHERE name = ?",
             (VIEWS_NAME,),
         ).fetchone()
         return _status(row)
@@ -182,14 +193,15 @@ class SQLiteLedgerViews:
         *,
         expected_position: int,
         position: int,
-        skipped: int,
+        skipped: Mapping[str, int],
         at: datetime,
     ) -> None:
         c = self.conn
         try:
             c.execute("BEGIN IMMEDIATE")
             row = c.execute(
-                f"SELECT position FROM {self.table}_tracking WHERE name = ?", (VIEWS_NAME,)
+                f"SELECT position, skipped_types FROM {self.table}_tracking WHERE name = ?",
+                (VIEWS_NAME,),
             ).fetchone()
             current = int(row[0]) if row else 0
             if current != expected_position:
@@ -200,12 +212,21 @@ class SQLiteLedgerViews:
                     for d in docs
                 ]
             )
+            types = encode_skipped(add_skipped(decode_skipped(row[1] if row else None), skipped))
             c.execute(
                 f"INSERT INTO {self.table}_tracking (name, position, schema_version, skipped, "
-                "updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
-                "position = excluded.position, schema_version = excluded.schema_version, "
-                "skipped = skipped + excluded.skipped, updated_at = excluded.updated_at",
-                (VIEWS_NAME, position, SCHEMA_VERSION, skipped, at.isoformat()),
+                "updated_at, skipped_types) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO "
+                "UPDATE SET position = excluded.position, schema_version = "
+                "excluded.schema_version, skipped = skipped + excluded.skipped, updated_at = "
+                "excluded.updated_at, skipped_types = excluded.skipped_types",
+                (
+                    VIEWS_NAME,
+                    position,
+                    SCHEMA_VERSION,
+                    sum(skipped.values()),
+                    at.isoformat(),
+                    types,
+                ),
             )
             c.execute("COMMIT")
         except BaseException:
@@ -338,9 +359,20 @@ class PostgresLedgerViews:
                 sql.SQL(
                     "CREATE TABLE IF NOT EXISTS {} (name text PRIMARY KEY, position bigint NOT "
                     "NULL, schema_version int NOT NULL, skipped bigint NOT NULL, updated_at "
-                    "timestamptz NOT NULL)"
+                    "timestamptz NOT NULL, skipped_types text NOT NULL DEFAULT '{{}}')"
                 ).format(self._t("_tracking"))
             )
+            named = self.conn.execute(
+                "SELECT 1 FROM information_schema.columns WHERE table_schema = %s AND "
+                "table_name = %s AND column_name = 'skipped_types'",
+                (self.schema, self.table + "_tracking"),
+            ).fetchone()
+            if named is None:  # tracked by a release that did not name them
+                self.conn.execute(
+                    sql.SQL(
+                        "ALTER TABLE {} ADD COLUMN skipped_types text NOT NULL DEFAULT '{{}}'"
+                    ).format(self._t("_tracking"))
+                )
 
     def _index(self) -> None:
         """Tables other than the live ones get their scope index when swapped in:
@@ -380,7 +412,8 @@ class PostgresLedgerViews:
     def status(self) -> ViewStatus | None:
         row = self.conn.execute(
             sql.SQL(
-                "SELECT position, schema_version, skipped, updated_at FROM {} WHERE name = %s"
+                "SELECT position, schema_version, skipped, updated_at, skipped_types FROM {} "
+                "WHERE name = %s"
             ).format(self._t("_tracking")),
             (VIEWS_NAME,),
         ).fetchone()
@@ -405,28 +438,32 @@ class PostgresLedgerViews:
         *,
         expected_position: int,
         position: int,
-        skipped: int,
+        skipped: Mapping[str, int],
         at: datetime,
     ) -> None:
         with self.conn.transaction():
             # One writer at a time per set of views, the very first commit included.
             self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (self._lock_key,))
             row = self.conn.execute(
-                sql.SQL("SELECT position FROM {} WHERE name = %s").format(self._t("_tracking")),
+                sql.SQL("SELECT position, skipped_types FROM {} WHERE name = %s").format(
+                    self._t("_tracking")
+                ),
                 (VIEWS_NAME,),
             ).fetchone()
             current = int(row[0]) if row else 0
             if current != expected_position:
                 raise ViewsMovedOn(f"views are at {current}, not {expected_position}")
             self._upsert([row_of(d) for d in docs])
+            types = encode_skipped(add_skipped(decode_skipped(row[1] if row else None), skipped))
             self.conn.execute(
                 sql.SQL(
-                    "INSERT INTO {} (name, position, schema_version, skipped, updated_at) VALUES "
-                    "(%s, %s, %s, %s, %s) ON CONFLICT (name) DO UPDATE SET position = "
-                    "excluded.position, schema_version = excluded.schema_version, skipped = "
-                    "{}.skipped + excluded.skipped, updated_at = excluded.updated_at"
+                    "INSERT INTO {} (name, position, schema_version, skipped, updated_at, "
+                    "skipped_types) VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (name) DO UPDATE "
+                    "SET position = excluded.position, schema_version = excluded.schema_version, "
+                    "skipped = {}.skipped + excluded.skipped, updated_at = excluded.updated_at, "
+                    "skipped_types = excluded.skipped_types"
                 ).format(self._t("_tracking"), sql.Identifier(self.table + "_tracking")),
-                (VIEWS_NAME, position, SCHEMA_VERSION, skipped, at),
+                (VIEWS_NAME, position, SCHEMA_VERSION, sum(skipped.values()), at, types),
             )
 
     def write(self, rows: Sequence[DocRow]) -> None:

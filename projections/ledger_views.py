@@ -5,12 +5,28 @@ builds the live views (batched, in the database), time-travel answers (a few
 aggregates' events folded in memory) and test fixtures. `keys_for` names every
 document an event touches, from the event alone, so a batch's documents can be
 fetched in one query before it is applied.
+
+Events are routed by their exact class through one explicit registry at the end
+of this module, never by module or class name: `SHOWN` maps each event class the
+views show to the model of the document it belongs to and the function that
+applies it, and `UNSHOWN` names each event class the views deliberately leave
+out, with the reason. An event of any other class (from a newer release, or one
+left out by mistake) changes nothing: the projector counts it as skipped, by
+topic, and `projections status` names it. `tests/unit/test_view_registry.py`
+fails when a domain event class is in neither.
+
+To add an event type: give its aggregate's function below (`_decision` for a
+decision's event, say) a `case` for it, add the class to `SHOWN` with that model
+and function, and, if it also updates another aggregate's document, say which in
+`_RELATED`. (A creating event, a `LedgerCreated`, makes its own document, so that
+is not fetched first.) Or, if no view shows it, add it to `UNSHOWN` with the
+reason. Bump `SCHEMA_VERSION` only if documents change shape.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol, TypeVar
+from typing import Any, NamedTuple, NoReturn, Protocol, TypeVar
 from uuid import UUID
 
 import msgspec
@@ -68,27 +84,32 @@ class MissingDocument(LookupError):
     """An event refers to a document the views never saw: the log is incomplete."""
 
 
+class View(NamedTuple):
+    """How the views take one event class."""
+
+    model: str
+    """The model of the document the event belongs to: its aggregate's."""
+    apply: Callable[[Any, int, DocAccess], None]
+
+
 def keys_for(event: LedgerEvent) -> list[Key]:
     """Every document `apply` will read or write for this event."""
-    cls = type(event)
-    rule = _KEY_RULES.get(cls)
-    if rule is None:
-        rule = _KEY_RULES[cls] = _key_rule(cls)
-    model, own, related = rule
+    model, own, related = _KEY_RULES.get(type(event), _NO_KEYS)
     keys: list[Key] = [(model, event.originator_id)] if own else []
     if related is not None:
         keys.extend(related(event))
     return keys
 
 
-_MODEL_BY_MODULE = {
-    pa.__name__: "partnership",
-    pl.__name__: "plan",
-    co.__name__: "contribution",
-    de.__name__: "decision",
-    me.__name__: "meeting",
-    ac.__name__: "action",
-}
+def apply(event: LedgerEvent, position: int, docs: DocAccess) -> bool:
+    """Apply one event at its log position; False, changing nothing, when its class is
+    neither shown nor deliberately unshown."""
+    handler = _HANDLERS.get(type(event))
+    if handler is None:
+        return False
+    handler(event, position, docs)
+    return True
+
 
 Related = Callable[[Any], list[Key]]
 
@@ -104,37 +125,11 @@ _RELATED: dict[type[LedgerEvent], Related] = {
 KeyRule = tuple[str, bool, Related | None]
 """(the event's own model, whether its own document is fetched, its related keys)."""
 
-_KEY_RULES: dict[type[LedgerEvent], KeyRule] = {}
+_NO_KEYS: KeyRule = ("", False, None)
 
 
-def _key_rule(cls: type[LedgerEvent]) -> KeyRule:
-    model = _MODEL_BY_MODULE.get(cls.__module__)
-    if model is None or issubclass(cls, _PLAN_BOOKKEEPING):
-        return ("", False, None)
-    # A creating event makes its document: there is nothing to fetch for it.
-    own = not issubclass(cls, LedgerCreated)
-    related = next((r for kind, r in _RELATED.items() if issubclass(cls, kind)), None)
-    return (model, own, related)
-
-
-def apply(event: LedgerEvent, position: int, docs: DocAccess) -> bool:
-    """Apply one event at its log position; False when no view knows its type."""
-    module = type(event).__module__
-    if module == pa.__name__:
-        _partnership(event, position, docs)
-    elif module == pl.__name__:
-        _plan(event, position, docs)
-    elif module == co.__name__:
-        _contribution(event, position, docs)
-    elif module == de.__name__:
-        _decision(event, position, docs)
-    elif module == me.__name__:
-        _meeting(event, position, docs)
-    elif module == ac.__name__:
-        _action(event, position, docs)
-    else:
-        return False
-    return True
+def _no_case(e: LedgerEvent, view: str) -> NoReturn:
+    raise TypeError(f"{type(e).TOPIC} is in SHOWN but the {view} view has no case for it.")
 
 
 D = TypeVar("D", bound=AnyDoc)
@@ -209,21 +204,11 @@ def _partnership(e: LedgerEvent, position: int, docs: DocAccess) -> None:
                     decision.interests.append(declared)
                 _save(docs, decision, position)
         case _:
-            pass
+            _no_case(e, "partnership")
     _save(docs, doc, position)
 
 
-_PLAN_BOOKKEEPING = (pl.ContributionReceived, pl.PlanContributionTriaged)
-"""Plan events that only serve the plan's own triage rule: no view shows them, so
-they leave the plan document (often large) untouched."""
-
-UNSHOWN_TOPICS = frozenset(t.TOPIC for t in _PLAN_BOOKKEEPING)
-"""Stored topics of events no view shows: a projector need not even decode them."""
-
-
 def _plan(e: LedgerEvent, position: int, docs: DocAccess) -> None:
-    if isinstance(e, _PLAN_BOOKKEEPING):
-        return
     if isinstance(e, pl.PlanDrafted):
         doc = PlanDoc(
             id=e.originator_id,
@@ -327,7 +312,7 @@ def _plan(e: LedgerEvent, position: int, docs: DocAccess) -> None:
             doc.superseded_by = e.superseded_by
             new_stage = e.stage
         case _:
-            pass
+            _no_case(e, "plan")
     if new_stage is not None and new_stage != doc.stage:
         doc.stage = new_stage
         doc.stages.append(
@@ -374,7 +359,7 @@ def _contribution(e: LedgerEvent, position: int, docs: DocAccess) -> None:
         case co.ContributorNotified():
             doc.notified_at = e.timestamp
         case _:
-            pass
+            _no_case(e, "contribution")
     _save(docs, doc, position)
 
 
@@ -462,7 +447,7 @@ def _decision(e: LedgerEvent, position: int, docs: DocAccess) -> None:
             doc.status = de.DecisionStatus.SUPERSEDED.value
             doc.superseded_by = e.superseded_by
         case _:
-            pass
+            _no_case(e, "decision")
     _save(docs, doc, position)
 
 
@@ -502,7 +487,7 @@ def _meeting(e: LedgerEvent, position: int, docs: DocAccess) -> None:
         case me.MinutesApproved():
             doc.minutes_approved = True
         case _:
-            pass
+            _no_case(e, "meeting")
     _save(docs, doc, position)
 
 
@@ -544,5 +529,73 @@ def _action(e: LedgerEvent, position: int, docs: DocAccess) -> None:
                 ProgressDoc(note=e.note, percent_complete=100, at=e.timestamp, by=e.actor.id)
             )
         case _:
-            pass
+            _no_case(e, "action")
     _save(docs, doc, position)
+
+
+def _unshown(e: LedgerEvent, position: int, docs: DocAccess) -> None:
+    """A deliberately unshown event changes no document."""
+
+
+# The registry: every event class the views take, by class.
+
+SHOWN: dict[type[LedgerEvent], View] = {
+    pa.PartnershipEstablished: View("partnership", _partnership),
+    pa.MemberAppointed: View("partnership", _partnership),
+    pa.MemberStoodDown: View("partnership", _partnership),
+    pa.TermsOfReferenceAdopted: View("partnership", _partnership),
+    pa.InterestDeclared: View("partnership", _partnership),
+    pl.PlanDrafted: View("plan", _plan),
+    pl.SectionRevised: View("plan", _plan),
+    pl.ConsultationOpened: View("plan", _plan),
+    pl.ConsultationClosed: View("plan", _plan),
+    pl.PlanSubmittedForQA: View("plan", _plan),
+    pl.QAFeedbackReceived: View("plan", _plan),
+    pl.PlanApproved: View("plan", _plan),
+    pl.PlanPublished: View("plan", _plan),
+    pl.PlanSuperseded: View("plan", _plan),
+    co.ContributionSubmitted: View("contribution", _contribution),
+    co.ContributionTriaged: View("contribution", _contribution),
+    co.ContributionRoutedToIndividualCase: View("contribution", _contribution),
+    co.ResponseIssued: View("contribution", _contribution),
+    co.DeidentifiedSummaryRecorded: View("contribution", _contribution),
+    co.ContributorNotified: View("contribution", _contribution),
+    de.DecisionProposed: View("decision", _decision),
+    de.ContributionLinked: View("decision", _decision),
+    de.ContributionUnlinked: View("decision", _decision),
+    de.DecisionAmended: View("decision", _decision),
+    de.VoteRecorded: View("decision", _decision),
+    de.DecisionTaken: View("decision", _decision),
+    de.DecisionDeferred: View("decision", _decision),
+    de.ReviewScheduled: View("decision", _decision),
+    de.DecisionSuperseded: View("decision", _decision),
+    me.MeetingScheduled: View("meeting", _meeting),
+    me.AttendanceRecorded: View("meeting", _meeting),
+    me.MinutesApproved: View("meeting", _meeting),
+    ac.ActionCommitted: View("action", _action),
+    ac.ProgressReported: View("action", _action),
+    ac.ActionCompleted: View("action", _action),
+}
+"""Each event class the views show: the model it belongs to and the function applying it."""
+
+UNSHOWN: dict[type[LedgerEvent], str] = {
+    pl.ContributionReceived: "The plan's own bookkeeping for its triage rule (a contribution "
+    "awaits triage): the contribution view shows the contribution itself, and the plan "
+    "document, often large, is left untouched.",
+    pl.PlanContributionTriaged: "The plan's own bookkeeping for its triage rule (a "
+    "contribution no longer awaits triage): the contribution view shows the triage itself.",
+}
+"""Each event class no view shows, on purpose, and why."""
+
+UNSHOWN_TOPICS = frozenset(cls.TOPIC for cls in UNSHOWN)
+"""Stored topics of events no view shows: a projector need not even decode them."""
+
+_HANDLERS: dict[type[LedgerEvent], Callable[[Any, int, DocAccess], None]] = {
+    **{cls: view.apply for cls, view in SHOWN.items()},
+    **dict.fromkeys(UNSHOWN, _unshown),
+}
+_KEY_RULES: dict[type[LedgerEvent], KeyRule] = {
+    # A creating event makes its document: there is nothing to fetch for it.
+    cls: (view.model, not issubclass(cls, LedgerCreated), _RELATED.get(cls))
+    for cls, view in SHOWN.items()
+}

@@ -8,7 +8,7 @@ projectors can never apply the same events twice.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 from uuid import UUID
@@ -33,7 +33,11 @@ class ViewStatus(msgspec.Struct, frozen=True, kw_only=True):
     position: int
     schema_version: int
     skipped: int
+    """Events of a type the views do not know, passed over unapplied."""
     updated_at: datetime | None
+    skipped_types: dict[str, int] = {}
+    """The skipped events by stored topic. (Views first built by a release that did not
+    name them may have skipped more than these add up to.)"""
 
 
 class LedgerViewStore(Protocol):
@@ -49,9 +53,11 @@ class LedgerViewStore(Protocol):
         *,
         expected_position: int,
         position: int,
-        skipped: int,
+        skipped: Mapping[str, int],
         at: datetime,
-    ) -> None: ...
+    ) -> None:
+        """`skipped`: the batch's events of types the views do not know, by topic."""
+        ...
 
     def write(self, rows: Sequence[DocRow]) -> None:
         """Write encoded documents and leave the position alone: only for a store no
@@ -109,18 +115,20 @@ class MemoryViewStore:
         *,
         expected_position: int,
         position: int,
-        skipped: int,
+        skipped: Mapping[str, int],
         at: datetime,
     ) -> None:
         current = self._status.position if self._status else 0
         if current != expected_position:
             raise ViewsMovedOn(f"views are at {current}, not {expected_position}")
         self.docs.update({doc.id: _copy(doc) for doc in docs})
+        before = self._status
         self._status = ViewStatus(
             position=position,
             schema_version=SCHEMA_VERSION,
-            skipped=(self._status.skipped if self._status else 0) + skipped,
+            skipped=(before.skipped if before else 0) + sum(skipped.values()),
             updated_at=at,
+            skipped_types=add_skipped(before.skipped_types if before else {}, skipped),
         )
 
     def write(self, rows: Sequence[DocRow]) -> None:
@@ -181,8 +189,21 @@ def _copy(doc: AnyDoc) -> AnyDoc:
     return decode_doc(encode_doc(doc))
 
 
-def documents_equal(a: Iterable[AnyDoc], b: Iterable[AnyDoc]) -> bool:
-    """Row-by-row equality of two sets of documents, by id."""
-    left = {d.id: encode_doc(d) for d in a}
-    right = {d.id: encode_doc(d) for d in b}
-    return left == right
+def add_skipped(counted: Mapping[str, int], more: Mapping[str, int]) -> dict[str, int]:
+    """Skipped events by topic, with more of them counted in."""
+    total = dict(counted)
+    for topic, n in more.items():
+        total[topic] = total.get(topic, 0) + n
+    return total
+
+
+_SKIPPED_DECODER = msgspec.json.Decoder(dict[str, int])
+
+
+def encode_skipped(skipped: Mapping[str, int]) -> str:
+    """Skipped events by topic, as a tracking row stores them."""
+    return _ENCODER.encode(dict(sorted(skipped.items()))).decode()
+
+
+def decode_skipped(stored: str | bytes | None) -> dict[str, int]:
+    return _SKIPPED_DECODER.decode(stored) if stored else {}

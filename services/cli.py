@@ -783,6 +783,7 @@ def cmd_projections_rebuild(args: argparse.Namespace, ctx: CliContext) -> int:
         "position": result.position,
         "applied": result.applied,
         "skipped": result.skipped,
+        "skipped_types": result.skipped_types,
         "events_per_s": round(rate),
         "models": session.views.counts(),
     }
@@ -795,6 +796,8 @@ def cmd_projections_rebuild(args: argparse.Namespace, ctx: CliContext) -> int:
             f"events ({result.skipped} skipped) at {rate:,.0f} events/s.",
             file=ctx.out,
         )
+        if result.skipped:
+            print(skipped_sentence(result.skipped, result.skipped_types), file=ctx.out)
     return 0
 
 
@@ -807,6 +810,7 @@ class ModelStatus(msgspec.Struct, frozen=True, kw_only=True):
     schema_version: int | None
     skipped: int
     updated_at: datetime | None
+    skipped_types: dict[str, int]
 
 
 def cmd_projections_status(args: argparse.Namespace, ctx: CliContext) -> int:
@@ -824,6 +828,7 @@ def cmd_projections_status(args: argparse.Namespace, ctx: CliContext) -> int:
             schema_version=status.schema_version if status else None,
             skipped=status.skipped if status else 0,
             updated_at=status.updated_at if status else None,
+            skipped_types=status.skipped_types if status else {},
         )
         for model in MODELS
     ]
@@ -836,6 +841,8 @@ def cmd_projections_status(args: argparse.Namespace, ctx: CliContext) -> int:
                 f"{r.head:,} ({r.behind:,} behind)",
                 file=ctx.out,
             )
+        if status and status.skipped:
+            print(skipped_sentence(status.skipped, status.skipped_types), file=ctx.out)
         if status and status.schema_version != SCHEMA_VERSION:
             print(
                 f"The read models are schema version {status.schema_version}; this release "
@@ -843,6 +850,18 @@ def cmd_projections_status(args: argparse.Namespace, ctx: CliContext) -> int:
                 file=ctx.out,
             )
     return 0
+
+
+def skipped_sentence(skipped: int, by_type: dict[str, int]) -> str:
+    named = ", ".join(f"{topic} ({n:,})" for topic, n in sorted(by_type.items()))
+    unnamed = skipped - sum(by_type.values())
+    if unnamed > 0:  # counted before skipped types were recorded
+        named += f"{', ' if named else ''}{unnamed:,} of types not recorded"
+    return (
+        f"Skipped {skipped:,} event{'s' if skipped != 1 else ''} of types these read models "
+        f"do not show: {named}. A newer release may show them; after upgrading, run "
+        "`inclusion-ledger projections rebuild`."
+    )
 
 
 def cmd_projections_run(args: argparse.Namespace, ctx: CliContext) -> int:

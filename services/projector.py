@@ -27,7 +27,7 @@ from eventsourcing.persistence import Notification
 from domain.base import LedgerEvent
 from projections.documents import AnyDoc, model_of
 from projections.ledger_views import SCHEMA_VERSION, UNSHOWN_TOPICS, Key, apply, keys_for
-from projections.store import LedgerViewStore, ViewsMovedOn, row_of
+from projections.store import LedgerViewStore, ViewsMovedOn, add_skipped, row_of
 from services.background_writer import BackgroundWriter
 from services.ledger import LedgerApplication
 from services.log_rows import LogRow, ReadLog, RowDecoder
@@ -59,8 +59,11 @@ class RebuildInterrupted(RuntimeError):
 class CatchUp(msgspec.Struct, frozen=True, kw_only=True):
     applied: int
     skipped: int
+    """Events of a type the views do not know: passed over, changing nothing."""
     position: int
     complete: bool
+    skipped_types: dict[str, int] = {}
+    """The skipped events by stored topic."""
 
 
 class _BatchDocs:
@@ -161,7 +164,8 @@ class Projector:
         start = position
         target = self.head() if until is None else until
         total = max(target - position, 0)
-        applied = skipped = 0
+        applied = 0
+        skipped: dict[str, int] = {}
         complete = True
         while position < target:
             if should_stop and should_stop():
@@ -177,7 +181,8 @@ class Projector:
                 position = self._cache_position = self.position()
                 continue
             applied += done
-            skipped += unknown
+            if unknown:
+                skipped = add_skipped(skipped, unknown)
             position = notes[-1][0]
             if not self.write_back:
                 self._cache_position = position
@@ -185,30 +190,41 @@ class Projector:
                 progress(min(position - (target - total), total), total)
         if self.write_back and position != start:
             self._write_back(start, position, skipped)
-        return CatchUp(applied=applied, skipped=skipped, position=position, complete=complete)
+        return CatchUp(
+            applied=applied,
+            skipped=sum(skipped.values()),
+            position=position,
+            complete=complete,
+            skipped_types=skipped,
+        )
 
     def _read_log(self, after: int, limit: int, stop: int) -> list[LogRow]:
         notes = self.app.recorder.select_notifications(after + 1, limit, stop=stop)
         return [_row(n) for n in notes]
 
-    def _apply_batch(self, notes: Sequence[LogRow], position: int) -> tuple[int, int]:
+    def _apply_batch(self, notes: Sequence[LogRow], position: int) -> tuple[int, dict[str, int]]:
+        """Apply a batch; (the events applied, those skipped by topic)."""
         events: list[tuple[LedgerEvent, int]] = []
-        unshown = unknown = 0
+        unshown = 0
+        unknown: dict[str, int] = {}
         for note in notes:
             if note[3] in UNSHOWN_TOPICS:
                 unshown += 1
                 continue
             event = self._decode(note)
-            if event is None:
-                unknown += 1
+            if event is None:  # a topic this release cannot even decode
+                unknown[note[3]] = unknown.get(note[3], 0) + 1
             else:
                 events.append((event, note[0]))
         self._prefetch(keys_for(event) for event, _ in events)
         docs = _BatchDocs(self._cache, self._unwritten)
         try:
+            unapplied = 0
             for event, at in events:
-                if not apply(event, at, docs):
-                    unknown += 1
+                if not apply(event, at, docs):  # decoded, but no view knows its class
+                    unapplied += 1
+                    topic = type(event).TOPIC
+                    unknown[topic] = unknown.get(topic, 0) + 1
             if not self.write_back:
                 self.store.commit(
                     list(docs.dirty.values()),
@@ -223,9 +239,9 @@ class Projector:
             # Cached documents were changed in place: they no longer match the store.
             self._forget(stale=True)
             raise
-        return len(events) + unshown, unknown
+        return len(events) - unapplied + unshown, unknown
 
-    def _write_back(self, start: int, position: int, skipped: int) -> None:
+    def _write_back(self, start: int, position: int, skipped: dict[str, int]) -> None:
         """Write everything parked, then what the cache holds unwritten with the position.
         (If this fails, `catch_up` forgets the cache: the store is only fit to discard.)"""
         if self._writer is not None:

@@ -59,7 +59,7 @@ import sys
 import tempfile
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -509,7 +509,7 @@ class TimedViews:
         *,
         expected_position: int,
         position: int,
-        skipped: int,
+        skipped: Mapping[str, int],
         at: datetime,
     ) -> None:
         started = time.perf_counter()

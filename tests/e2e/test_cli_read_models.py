@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from uuid import uuid4
 
 import pytest
+from eventsourcing.persistence import StoredEvent
 
+from adapters.bootstrap import bootstrap
+from adapters.settings import Settings
 from services.demo import IDS
 from tests.e2e.test_cli import NORTHMOOR_EVENTS, as_json, assert_refused, run
 
 PARTNERSHIP = str(IDS.partnership)
 PLAN = str(IDS.plan)
 D_24_07 = str(IDS.decision)
+FUTURE = "MotionWithdrawnInAFutureRelease"
 
 
 @pytest.fixture(scope="module")
@@ -138,3 +143,28 @@ def test_projections_status_rebuild_and_run_report_positions(tmp_path: Path) -> 
         "meeting": 1,
         "action": 1,
     }
+
+
+def test_projections_status_names_the_event_types_the_views_skipped(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    assert run("demo", db=url).returncode == 0
+    # An event a newer release wrote, of a type this one cannot read.
+    ledger = bootstrap(Settings(database_url=url))
+    try:
+        ledger.app.recorder.insert_events(
+            [StoredEvent(originator_id=uuid4(), originator_version=1, topic=FUTURE, state=b"{}")]
+        )
+    finally:
+        ledger.close()
+    assert run("projections", "run", "--once", db=url).returncode == 0
+
+    text = run("projections", "status", db=url)
+    rows = as_json(run("projections", "status", "--json", db=url))
+
+    assert text.returncode == 0, text.stderr
+    assert f"Skipped 1 event of types these read models do not show: {FUTURE} (1)." in text.stdout
+    assert "projections rebuild" in text.stdout
+    assert {row["position"] for row in rows} == {NORTHMOOR_EVENTS + 1}
+    assert all(row["skipped"] == 1 and row["skipped_types"] == {FUTURE: 1} for row in rows)
+    rebuilt = as_json(run("projections", "rebuild", "--json", db=url))
+    assert (rebuilt["skipped"], rebuilt["skipped_types"]) == (1, {FUTURE: 1})

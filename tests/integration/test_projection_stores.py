@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,6 +20,7 @@ from uuid import UUID, uuid4
 import msgspec
 import psycopg
 import pytest
+from psycopg import sql
 
 from adapters import persistence
 from adapters.views import PostgresLedgerViews, SQLiteLedgerViews
@@ -61,6 +62,15 @@ class Backend:
 
 @pytest.fixture(params=["memory", "sqlite", "postgres"])
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+    yield from open_backend(request, tmp_path)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def stored_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+    yield from open_backend(request, tmp_path)
+
+
+def open_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
     if request.param == "memory":
         found = Backend("memory", lambda table: MemoryViewStore())
     elif request.param == "sqlite":
@@ -105,10 +115,10 @@ def commit(
     expected: int,
     position: int,
     *,
-    skipped: int = 0,
+    skipped: Mapping[str, int] | None = None,
     at: datetime = AT,
 ) -> None:
-    store.commit(docs, expected_position=expected, position=position, skipped=skipped, at=at)
+    store.commit(docs, expected_position=expected, position=position, skipped=skipped or {}, at=at)
 
 
 def everything(store: LedgerViewStore) -> dict[UUID, bytes]:
@@ -184,35 +194,72 @@ def test_a_store_never_built_has_no_status_documents_or_counts(views: LedgerView
 def test_a_commit_writes_the_documents_and_the_position_together(
     backend: Backend, views: LedgerViewStore, northmoor_docs: list[AnyDoc]
 ) -> None:
-    commit(views, northmoor_docs, 0, 54, skipped=2)
+    commit(views, northmoor_docs, 0, 54, skipped={"VoteWithdrawn": 2})
 
     status = views.status()
     assert status is not None
     assert (status.position, status.schema_version, status.skipped) == (54, SCHEMA_VERSION, 2)
+    assert status.skipped_types == {"VoteWithdrawn": 2}
     assert status.updated_at == AT
     assert everything(views) == encoded(northmoor_docs)
     assert everything(backend.open()) == encoded(northmoor_docs)
 
 
-def test_skipped_events_add_up_over_commits_and_documents_are_replaced_by_id(
+def test_skipped_events_add_up_by_type_over_commits_and_documents_are_replaced_by_id(
     views: LedgerViewStore, northmoor_docs: list[AnyDoc]
 ) -> None:
-    commit(views, northmoor_docs, 0, 54, skipped=1)
+    commit(views, northmoor_docs, 0, 54, skipped={"VoteWithdrawn": 1})
     changed = [
         msgspec.structs.replace(doc, position=60)
         for doc in northmoor_docs
         if model_of(doc) == "decision"
     ]
 
-    commit(views, changed, 54, 60, skipped=2, at=AT + timedelta(hours=1))
+    commit(
+        views,
+        changed,
+        54,
+        60,
+        skipped={"VoteWithdrawn": 1, "DecisionTakenAtMeeting": 1},
+        at=AT + timedelta(hours=1),
+    )
+    commit(views, [], 60, 61, at=AT + timedelta(hours=1))
 
     status = views.status()
     assert status is not None
-    assert (status.position, status.skipped) == (60, 3)
+    assert (status.position, status.skipped) == (61, 3)
+    assert status.skipped_types == {"VoteWithdrawn": 2, "DecisionTakenAtMeeting": 1}
     assert status.updated_at == AT + timedelta(hours=1)
     decisions = views.scan("decision")
     assert [d.position for d in decisions] == [60]
     assert len(everything(views)) == len(northmoor_docs)
+
+
+def test_views_tracked_before_skipped_types_were_named_keep_their_count_and_name_new_ones(
+    stored_backend: Backend, northmoor_docs: list[AnyDoc]
+) -> None:
+    views = stored_backend.open()
+    commit(views, northmoor_docs, 0, 54, skipped={"VoteWithdrawn": 2})
+    # The tracking table as a release that counted skipped events without naming them left it.
+    if isinstance(views, SQLiteLedgerViews):
+        views.conn.execute("ALTER TABLE ledger_views_tracking DROP COLUMN skipped_types")
+    else:
+        assert isinstance(views, PostgresLedgerViews)
+        views.conn.execute(
+            sql.SQL("ALTER TABLE {}.ledger_views_tracking DROP COLUMN skipped_types").format(
+                sql.Identifier(views.schema)
+            )
+        )
+
+    reopened = stored_backend.open()
+    before = reopened.status()
+    commit(reopened, [], 54, 55, skipped={"VoteWithdrawn": 1})
+    after = reopened.status()
+
+    assert before is not None
+    assert (before.position, before.skipped, before.skipped_types) == (54, 2, {})
+    assert after is not None
+    assert (after.position, after.skipped, after.skipped_types) == (55, 3, {"VoteWithdrawn": 1})
 
 
 def test_a_stale_expected_position_raises_views_moved_on_and_writes_nothing(
