@@ -122,9 +122,6 @@ class AuditStore:
         there is none), read as one stream; the store may be queried while it is open."""
         raise NotImplementedError
 
-    def event_at(self, position: int) -> EventRow | None:
-        raise NotImplementedError
-
     def backfill_chain(self, rows: Sequence[LinkRow]) -> None:
         self._many(
             f"INSERT INTO {self.prefix}{CHAIN_TABLE} (position, leaf_index, leaf_hash, "
@@ -321,14 +318,6 @@ class SQLiteAuditStore(AuditStore):
                 yield (position, oid_bytes, version, str(topic), state, index, leaf, chain)
             after = rows[-1][0]
 
-    def event_at(self, position: int) -> EventRow | None:
-        row = self.conn.execute(
-            "SELECT rowid, originator_id, originator_version, topic, state FROM stored_events "
-            "WHERE rowid = ?",
-            (position,),
-        ).fetchone()
-        return _sqlite_event(row) if row else None
-
 
 class PostgresAuditStore(AuditStore):
     ph = "%s"
@@ -388,14 +377,6 @@ class PostgresAuditStore(AuditStore):
                 size=STREAM_CHUNK if capabilities.has_stream_chunked() else 1,
             )
             yield from rows
-
-    def event_at(self, position: int) -> EventRow | None:
-        row = self.conn.execute(
-            f"SELECT notification_id, originator_id, originator_version, topic, state FROM "
-            f"{self._events} WHERE notification_id = %s",
-            (position,),
-        ).fetchone()
-        return (int(row[0]), row[1], int(row[2]), str(row[3]), bytes(row[4])) if row else None
 
 
 class StoredTree(NodeSource):

@@ -24,7 +24,7 @@ from adapters.signing import SigningKeyError, key_id, verify_signature
 from adapters.wakeup import PostgresWakeup, polling
 from domain.errors import LedgerRuleBroken
 from services.audit import AuditFailed
-from services.cli import CheckFailed, CliContext, UsageError, build_parser
+from services.cli import CliContext, UsageError, build_parser
 from services.ledger import Clock
 from services.projector import ViewsOutdated
 
@@ -90,8 +90,6 @@ def _run(argv: list[str]) -> int:
         return _fail(2, f"The ledger holds an event this version cannot read: {e}")
     except persistence.StoreUnreachable as e:
         return _fail(3, str(e))
-    except CheckFailed as e:
-        return _fail(1, str(e))
     except AuditFailed as e:
         print(f"inclusion-ledger: {e}", file=sys.stderr)
         return 1

@@ -50,10 +50,6 @@ class UsageError(ValueError):
     """Bad arguments or input (exit 2)."""
 
 
-class CheckFailed(RuntimeError):
-    """A check ran and failed (exit 1)."""
-
-
 class Session(Protocol):
     """What the composition root hands a handler: the ledger and its read side."""
 

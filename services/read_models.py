@@ -151,13 +151,6 @@ class ViewQueries:
             as_of=as_of,
         )
 
-    def plan_doc(self, plan_id: UUID) -> PlanDoc:
-        self._refresh()
-        plan = Docs(self._live).one(PlanDoc, "plan", plan_id)
-        if plan is None:
-            raise NotFound(f"No plan with id {plan_id}.")
-        return plan
-
     def decisions(self, partnership_id: UUID | None = None) -> list[v.DecisionEntry]:
         self._refresh()
         if partnership_id is not None and self._live("partnership", partnership_id) is None:

@@ -65,12 +65,6 @@ class Reports:
             plan=plan,
         )
 
-    def register(self, partnership_id: UUID) -> registers.DecisionRegister:
-        p = self._partnership(partnership_id)
-        return registers.decision_register(
-            self._all(DecisionDoc, "decision", p.id), today=self.today()
-        )
-
     def actions(self, partnership_id: UUID) -> registers.ActionTracker:
         p = self._partnership(partnership_id)
         return registers.action_tracker(

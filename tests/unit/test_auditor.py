@@ -98,9 +98,6 @@ class MemoryLog:
             index, leaf, chain = (link[1], link[2], link[3]) if link else (None, None, None)
             yield (position, oid.bytes, version, topic, state, index, leaf, chain)
 
-    def event_at(self, position: int) -> EventRow | None:
-        return self.stored.get(position)
-
     def build_tree(self, size: int) -> None:
         self.built.append(size)
 
