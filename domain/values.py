@@ -100,8 +100,9 @@ class Actor(msgspec.Struct, frozen=True):
 class PersonalData(msgspec.Struct, frozen=True):
     """Data about an identifiable person, held for one data subject.
 
-    Every field of this type may be encrypted with the subject's own key
-    without changing the shape of the event that carries it.
+    Stored as plain text for now; kept apart, with its subject, so that it can
+    later be encrypted with the subject's own key without changing the shape of
+    the event that carries it.
     """
 
     subject: str

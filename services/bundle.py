@@ -38,8 +38,8 @@ export at the same moment gives the same bytes::
 
     The leaf an event commits to is `domain.audit.event_leaf_hash(ledgerposition,
     subject, ledgerversion, type, data)`: every field of it is in the line. The
-    stored bytes are what the leaf commits to, so they are exported as stored:
-    where a field is encrypted, ciphertext.
+    stored bytes are what the leaf commits to, so they are exported as stored
+    (personal data included: the ledger does not encrypt it yet).
 
 ``proofs.jsonl`` (partial bundles)
     One JSON object per line, line N for the event on line N of events.jsonl:

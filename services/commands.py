@@ -1,7 +1,7 @@
-"""Commands: imperative, typed, and the same for the CLI, HTTP and NATS intake.
+"""Commands: imperative and typed, one shape for every edge (the CLI is the only one so far).
 
 A command that creates an aggregate may carry the id to use (so a retried
-message creates nothing twice); otherwise the service assigns one.
+command creates nothing twice); otherwise the service assigns one.
 """
 
 from __future__ import annotations

@@ -140,7 +140,7 @@ class LedgerApplication(Application[UUID]):
                 f"{', '.join(ids)} changed while this command ran; nothing was saved, try again."
             ) from None
 
-    # The single entry for every edge (CLI, HTTP, NATS intake).
+    # The single entry for every command: the CLI's today, and any later edge's.
 
     def handle(self, command: c.AnyCommand) -> UUID:
         """Execute one command; return the id of the aggregate it created or changed."""

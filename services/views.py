@@ -1,4 +1,4 @@
-"""What the read commands return: msgspec structs, so CLI, HTTP and NATS share one schema."""
+"""What the read commands return: msgspec structs, one schema for the CLI's text and JSON."""
 
 from __future__ import annotations
 
