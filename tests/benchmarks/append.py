@@ -7,13 +7,21 @@ Run:
 
 Prints one JSON document on stdout (progress goes to stderr). For each backend
 (a SQLite file in a temporary folder; PostgreSQL in a fresh schema, dropped
-afterwards) five paths append the same workload, a decision of four events:
+afterwards) five paths append the same workload, a decision of four events
+(six on PostgreSQL):
 
 - ``stock``: eventsourcing's own ``Application`` with its default JSON
   transcoder and a decorator-style aggregate (proposed, two contributions
   linked, taken), one ``save()`` per aggregate: the baseline of PERFORMANCE.md.
+  It runs on eventsourcing's own ``SQLiteApplicationRecorder`` or
+  ``PostgresApplicationRecorder`` with the settings tests.benchmarks.stock
+  describes, never on the ledger's chained recorder.
 - ``stock_save_per_event``: the same, saved after every event: stock in the
   transaction shape of a command path that stores one event per command.
+- ``stock_db_functions`` (PostgreSQL only): ``stock`` with
+  ``POSTGRES_ENABLE_DB_FUNCTIONS``, the insert path of eventsourcing's own speed
+  runs: one database-function call per save, without the table lock that keeps
+  notification ids in commit order.
 - ``ledger_commands``: ``LedgerApplication.handle`` with ProposeDecision,
   LinkContribution, RecordVote and TakeDecision, one command at a time.
 - ``ledger_batched``: the same commands, ``--batch`` decisions' worth per
@@ -26,9 +34,11 @@ Every path runs in a store of its own, freshly made for each repeat; set-up
 (partnership, members, terms of reference, meeting, contributions) and a few
 warm-up decisions are not timed. The paths run side by side in every repeat,
 in an order that rotates between repeats, and each figure is the median over
-the repeats; ``ratio_to_stock`` is the median of the per-repeat ratios. The
-number of events each timed run stored is checked against the notification
-log, so a path that loses events fails instead of looking fast.
+the repeats; ``ratio_to_stock`` (and on PostgreSQL ``ratio_to_stock_db_functions``)
+is the median of the per-repeat ratios. The number of events each timed run
+stored is checked against the notification log, so a path that loses events
+fails instead of looking fast. Each path's ``setup`` names the recorder, mapper,
+transcoder and store settings it ran on, read off the objects it built.
 
 If the PostgreSQL server is not reachable the backend is reported as skipped
 with the reason, except under CI (CI=true), where the run exits non-zero.
@@ -48,7 +58,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from importlib.metadata import version
@@ -58,9 +68,7 @@ from uuid import UUID, uuid4
 
 import psycopg
 from eventsourcing.application import Application
-from eventsourcing.domain import Aggregate, event
 
-from adapters import persistence
 from adapters.bootstrap import Ledger, bootstrap
 from adapters.settings import Settings
 from domain.decision import Decision
@@ -78,6 +86,7 @@ from domain.values import (
     TermsOfReference,
 )
 from services import commands as c
+from tests.benchmarks.stock import StockDecision, describe, open_stock
 
 EVENTS_PER_DECISION = 4
 WARMUP_DECISIONS = 5
@@ -94,6 +103,13 @@ PATHS = (
     "ledger_batched",
     "ledger_domain_batched",
 )
+POSTGRES_PATHS = ("stock_db_functions",)
+"""Paths measured on PostgreSQL only: stock with eventsourcing's database-function insert."""
+
+
+def paths_for(backend: str) -> tuple[str, ...]:
+    return PATHS + POSTGRES_PATHS if backend == "postgres" else PATHS
+
 
 FIXED_NOW = datetime(2026, 1, 14, 16, 0, tzinfo=UTC)
 
@@ -162,6 +178,8 @@ class Measurement:
     events: int
     seconds: float
     cpu_seconds: float
+    setup: dict[str, Any] = field(default_factory=dict)
+    """What the path ran on: recorder, mapper, transcoder and store settings."""
 
     @property
     def rate(self) -> float:
@@ -219,44 +237,16 @@ def timed(app: Application[UUID], expected_events: int, run: Callable[[], None])
     if stored != expected_events:
         msg = f"expected {expected_events} stored events, the notification log gained {stored}"
         raise RuntimeError(msg)
-    return Measurement(events=stored, seconds=seconds, cpu_seconds=cpu_seconds)
+    return Measurement(events=stored, seconds=seconds, cpu_seconds=cpu_seconds, setup=describe(app))
 
 
-# Path a: stock eventsourcing
+# Paths a: stock eventsourcing
 
 
-class StockDecision(Aggregate):
-    """A decision-like aggregate in eventsourcing's decorator style."""
-
-    @event("Proposed")
-    def __init__(
-        self, partnership_id: UUID, reference: str, title: str, text: str, proposer_id: str
-    ) -> None:
-        self.partnership_id = partnership_id
-        self.reference = reference
-        self.title = title
-        self.text = text
-        self.proposer_id = proposer_id
-        self.links: list[UUID] = []
-        self.status = "proposed"
-
-    @event("ContributionLinked")
-    def link_contribution(self, contribution_id: UUID, influence: str, note: str) -> None:
-        self.links.append(contribution_id)
-
-    @event("Taken")
-    def take(self, outcome: str, rationale: str, meeting_id: UUID) -> None:
-        self.status = "taken"
-
-
-class StockApplication(Application[UUID]):
-    """eventsourcing's Application as shipped: default mapper and JSON transcoder."""
-
-    name = "StockDecisions"
-
-
-def run_stock(url: str, options: Options, *, save_each_event: bool = False) -> Measurement:
-    app = StockApplication(persistence.eventsourcing_env(persistence.parse_database_url(url)))
+def run_stock(
+    url: str, options: Options, *, save_each_event: bool = False, db_functions: bool = False
+) -> Measurement:
+    app = open_stock(url, db_functions=db_functions)
     try:
         partnership_id, meeting_id = uuid4(), uuid4()
         pool = [uuid4() for _ in range(CONTRIBUTION_POOL)]
@@ -410,8 +400,13 @@ def decision_commands(setup: LedgerSetup, first: int, count: int) -> list[list[c
     return result
 
 
+def open_ledger(url: str) -> Ledger:
+    """The ledger as it ships on the store: its own chained recorder and msgspec mapper."""
+    return bootstrap(Settings(database_url=url), clock=fixed_clock)
+
+
 def run_ledger_commands(url: str, options: Options) -> Measurement:
-    ledger = bootstrap(Settings(database_url=url), clock=fixed_clock)
+    ledger = open_ledger(url)
     try:
         app = ledger.app
         setup = set_up_ledger(ledger)
@@ -434,7 +429,7 @@ def run_ledger_commands(url: str, options: Options) -> Measurement:
 
 
 def run_ledger_batched(url: str, options: Options) -> Measurement:
-    ledger = bootstrap(Settings(database_url=url), clock=fixed_clock)
+    ledger = open_ledger(url)
     try:
         app = ledger.app
         setup = set_up_ledger(ledger)
@@ -460,7 +455,7 @@ def run_ledger_batched(url: str, options: Options) -> Measurement:
 
 
 def run_ledger_domain_batched(url: str, options: Options) -> Measurement:
-    ledger = bootstrap(Settings(database_url=url), clock=fixed_clock)
+    ledger = open_ledger(url)
     try:
         app = ledger.app
         partnership_id, meeting_id = uuid4(), uuid4()
@@ -526,6 +521,7 @@ def run_ledger_domain_batched(url: str, options: Options) -> Measurement:
 RUNNERS: dict[str, Callable[[str, Options], Measurement]] = {
     "stock": run_stock,
     "stock_save_per_event": partial(run_stock, save_each_event=True),
+    "stock_db_functions": partial(run_stock, db_functions=True),
     "ledger_commands": run_ledger_commands,
     "ledger_batched": run_ledger_batched,
     "ledger_domain_batched": run_ledger_domain_batched,
@@ -540,10 +536,11 @@ def progress(message: str) -> None:
 
 
 def measure_backend(backend: str, options: Options) -> dict[str, Any]:
-    runs: dict[str, list[Measurement]] = {path: [] for path in PATHS}
+    names = paths_for(backend)
+    runs: dict[str, list[Measurement]] = {path: [] for path in names}
     with tempfile.TemporaryDirectory(prefix="ledger-append-") as tmp:
         for r in range(options.repeat):
-            order = PATHS[r % len(PATHS) :] + PATHS[: r % len(PATHS)]
+            order = names[r % len(names) :] + names[: r % len(names)]
             for path in order:
                 with fresh_store(backend, options, Path(tmp)) as url:
                     m = RUNNERS[path](url, options)
@@ -552,22 +549,24 @@ def measure_backend(backend: str, options: Options) -> dict[str, Any]:
                     f"{backend} repeat {r + 1}/{options.repeat} {path}: "
                     f"{m.rate:,.0f} events/s ({m.events} events in {m.seconds:.3f}s)"
                 )
-    stock_rates = [m.rate for m in runs["stock"]]
+    baselines = [b for b in ("stock", "stock_db_functions") if b in names]
     paths: dict[str, Any] = {}
-    for path in PATHS:
+    for path in names:
         rates = [m.rate for m in runs[path]]
-        ratios = [rate / stock for rate, stock in zip(rates, stock_rates, strict=True)]
-        paths[path] = {
+        figures: dict[str, Any] = {
             "events": runs[path][0].events,
             "events_per_s": round(statistics.median(rates), 1),
-            "ratio_to_stock": round(statistics.median(ratios), 3),
             "seconds": round(statistics.median(m.seconds for m in runs[path]), 4),
             "cpu_seconds": round(statistics.median(m.cpu_seconds for m in runs[path]), 4),
-            "runs": {
-                "events_per_s": [round(rate, 1) for rate in rates],
-                "ratio_to_stock": [round(ratio, 3) for ratio in ratios],
-            },
+            "runs": {"events_per_s": [round(rate, 1) for rate in rates]},
+            "setup": runs[path][0].setup,
         }
+        for baseline in baselines:
+            base_rates = [m.rate for m in runs[baseline]]
+            ratios = [rate / base for rate, base in zip(rates, base_rates, strict=True)]
+            figures[f"ratio_to_{baseline}"] = round(statistics.median(ratios), 3)
+            figures["runs"][f"ratio_to_{baseline}"] = [round(ratio, 3) for ratio in ratios]
+        paths[path] = figures
     return {"status": "ok", "paths": paths}
 
 
@@ -661,9 +660,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             "batch_decisions": options.batch,
             "warmup_decisions": WARMUP_DECISIONS,
             "repeat": options.repeat,
-            "statistic": "median of repeats; ratio_to_stock is the median of per-repeat ratios",
+            "statistic": "median of repeats; ratio_to_<baseline> is the median of per-repeat "
+            "ratios",
             "backends": list(options.backends),
-            "paths": list(PATHS),
+            "paths": {backend: list(paths_for(backend)) for backend in options.backends},
         },
         "backends": backends,
     }

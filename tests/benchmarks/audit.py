@@ -40,9 +40,10 @@ positions), dropped afterwards. For each backend:
 - ``chain_append_cost``: the ledger's batched command path (``LedgerApplication
   .handle_all``, ``--batch`` decisions of four events per call) into a fresh store with
   the chained recorder, the same with eventsourcing's plain recorder, and stock
-  eventsourcing (one ``save()`` per decision-like aggregate, as in the append
-  benchmark), side by side in every repeat in rotating order; medians of the rates
-  and of the per-repeat ratios.
+  eventsourcing (one ``save()`` per decision-like aggregate on its own plain recorder
+  and JSON transcoder, the append benchmark's ``stock``), side by side in every repeat
+  in rotating order; medians of the rates and of the per-repeat ratios. Each path's
+  ``recorder`` and ``setup`` are read off the application it built.
 
 Targets from PERFORMANCE.md are printed next to each figure with ``meets_target``;
 nothing is asserted. If the PostgreSQL server is not reachable that backend is reported
@@ -825,9 +826,9 @@ def measure_chain_cost(backend: str, options: Options, folder: Path) -> dict[str
         }
         for path in APPEND_PATHS
     }
-    paths["chained"]["recorder"] = CHAINED_RECORDERS[backend]
-    paths["plain"]["recorder"] = PLAIN_RECORDERS[backend]
-    paths["stock"]["recorder"] = "eventsourcing's Application, one save() per aggregate"
+    for path in APPEND_PATHS:  # as built: read off each run's application
+        paths[path]["recorder"] = runs[path][0].setup["recorder"]
+        paths[path]["setup"] = runs[path][0].setup
     return {
         "path": f"LedgerApplication.handle_all, {opts.batch} decisions of "
         f"{append.EVENTS_PER_DECISION} events per call, a fresh store per run",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from importlib.metadata import version
 from typing import Any
 
 import pytest
@@ -14,6 +15,14 @@ from tests.benchmarks import append
 pytestmark = pytest.mark.benchmark
 
 TINY = ["--events", "40", "--repeat", "2", "--batch", "4"]
+STOCK_RECORDERS = {
+    "sqlite": "eventsourcing.sqlite:SQLiteApplicationRecorder",
+    "postgres": "eventsourcing.postgres:PostgresApplicationRecorder",
+}
+LEDGER_RECORDERS = {
+    "sqlite": "adapters.chain:ChainedSQLiteApplicationRecorder",
+    "postgres": "adapters.chain:ChainedPostgresApplicationRecorder",
+}
 
 
 def run_benchmark(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, Any]]:
@@ -35,26 +44,43 @@ def is_positive_number(value: object) -> bool:
 def assert_measured(report: dict[str, Any], backend: str) -> None:
     assert report["benchmark"] == "append"
     environment = report["environment"]
-    assert environment["eventsourcing"] == "9.5.6"
+    assert environment["eventsourcing"] == version("eventsourcing")
     assert environment["python"]
     parameters = report["parameters"]
     assert parameters["events_per_path"] == 40
     assert parameters["repeat"] == 2
-    assert parameters["paths"] == list(append.PATHS)
+    assert parameters["paths"] == {backend: list(append.paths_for(backend))}
     assert parameters["backends"] == [backend]
 
     result = report["backends"][backend]
     assert result["status"] == "ok"
-    assert set(result["paths"]) == set(append.PATHS)
+    assert set(result["paths"]) == set(append.paths_for(backend))
+    baselines = ["stock", *(["stock_db_functions"] if backend == "postgres" else [])]
     for path, figures in result["paths"].items():
         assert figures["events"] == 40, path
-        for key in ("events_per_s", "ratio_to_stock", "seconds", "cpu_seconds"):
+        for key in ("events_per_s", "seconds", "cpu_seconds"):
             assert is_positive_number(figures[key]), (path, key, figures[key])
-        for key in ("events_per_s", "ratio_to_stock"):
-            runs = figures["runs"][key]
-            assert len(runs) == 2, (path, key)
-            assert all(is_positive_number(v) for v in runs), (path, key, runs)
-    assert result["paths"]["stock"]["ratio_to_stock"] == 1.0
+        runs = figures["runs"]["events_per_s"]
+        assert len(runs) == 2, path
+        assert all(is_positive_number(v) for v in runs), (path, runs)
+        for baseline in baselines:
+            key = f"ratio_to_{baseline}"
+            assert is_positive_number(figures[key]), (path, key, figures[key])
+            assert len(figures["runs"][key]) == 2, (path, key)
+            assert all(is_positive_number(v) for v in figures["runs"][key]), (path, key)
+        assert figures["setup"]["recorder"], path
+    for baseline in baselines:
+        assert result["paths"][baseline][f"ratio_to_{baseline}"] == 1.0
+
+    setups = {path: figures["setup"] for path, figures in result["paths"].items()}
+    for path in ("stock", "stock_save_per_event", *baselines[1:]):
+        assert setups[path]["recorder"] == STOCK_RECORDERS[backend], path
+        assert setups[path]["transcoder"] == "eventsourcing.persistence:JSONTranscoder", path
+    for path in ("ledger_commands", "ledger_batched", "ledger_domain_batched"):
+        assert setups[path]["recorder"] == LEDGER_RECORDERS[backend], path
+    if backend == "postgres":
+        assert setups["stock"]["insert"] == "pipelined"
+        assert setups["stock_db_functions"]["insert"] == "database function"
 
 
 def test_sqlite(capsys: pytest.CaptureFixture[str]) -> None:

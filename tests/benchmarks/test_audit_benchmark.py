@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+from importlib.metadata import version
 from typing import Any
 
 import pytest
@@ -65,7 +66,7 @@ def assert_memory(memory: dict[str, Any], sizes: list[int]) -> None:
 
 def assert_measured(report: dict[str, Any], backend: str) -> None:
     assert report["benchmark"] == "audit"
-    assert report["environment"]["eventsourcing"] == "9.5.6"
+    assert report["environment"]["eventsourcing"] == version("eventsourcing")
     parameters = report["parameters"]
     assert parameters["backends"] == [backend]
     assert parameters["proofs"] == PROOFS
@@ -130,7 +131,12 @@ def assert_measured(report: dict[str, Any], backend: str) -> None:
         assert figures["events"] == APPEND_EVENTS, path
         assert is_positive_number(figures["events_per_s"]), path
         assert len(figures["runs_events_per_s"]) == 1, path
+    assert cost["paths"]["chained"]["recorder"] == audit.CHAINED_RECORDERS[backend]
     assert cost["paths"]["plain"]["recorder"] == audit.PLAIN_RECORDERS[backend]
+    assert cost["paths"]["stock"]["recorder"] == audit.PLAIN_RECORDERS[backend]
+    assert cost["paths"]["stock"]["setup"]["transcoder"] == (
+        "eventsourcing.persistence:JSONTranscoder"
+    )
     assert is_positive_number(cost["ratio_chained_to_plain"]["value"])
     assert is_positive_number(cost["ratio_chained_to_stock"]["value"])
     assert isinstance(cost["ratio_chained_to_stock"]["meets_target"], bool)
