@@ -23,13 +23,17 @@ removed afterwards) or an existing SQLite ledger (``--ledger``). For each backen
   table (a ledger bootstrapped on that schema creates it; notification ids are the
   SQLite rowids), and the schema is dropped afterwards.
 - ``stock``: eventsourcing's own way of keeping a view, on the same log in the same
-  run: a ``Projection`` keeping a decision register (one row per decision, updated per
-  event) in a tracking recorder, one transaction per event, over the first
-  ``--stock-events`` events. On PostgreSQL eventsourcing's ``ProjectionRunner`` drives it
-  and the time is taken until its tracking position reaches the target; on SQLite (whose
-  recorder cannot subscribe) it is driven by reading ``select_notifications`` in order.
-  The stock view keeps one model where the rebuild keeps all of them, so
-  ``ratio_to_stock`` (rebuild events/s over stock events/s) understates the gap.
+  run (tests.benchmarks.stock_projection): a ``Projection`` keeping a decision register
+  (one row per decision, updated per event) in a tracking recorder, one transaction per
+  event, over the whole log (or its first ``--stock-events`` positions), read through
+  eventsourcing's own plain recorder. Its ``topics`` select the register's events in the
+  database, so it decodes only those; its view on SQLite gets the pragmas of the ledger's
+  views. It is built before the clock starts (``built_in_s``). On PostgreSQL
+  eventsourcing's ``ProjectionRunner`` drives it; on SQLite (whose recorder cannot
+  subscribe) ``select_notifications`` with the same page size and topics. Its
+  ``events_per_s`` counts the log positions it covers, as the rebuild's counts every
+  event it reads, used or not; ``register_events_per_s`` counts the events it applied.
+  The stock view keeps one model where the rebuild keeps all of them.
 - ``reads``: ``plan(id, as_of=T)`` for random plans and dates after each plan was
   drafted, live ``decision(id)`` provenance for random decisions, and ``decision(id,
   as_of=T)``: p50 and p99 latency in milliseconds, after a few untimed warm-up reads.
@@ -58,43 +62,24 @@ import subprocess
 import sys
 import tempfile
 import time
-from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import singledispatchmethod
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any, TypeVar, cast
 from uuid import UUID, uuid4
 
 import psycopg
-from eventsourcing.application import Application
-from eventsourcing.persistence import Mapper, Tracking, TrackingRecorder
-from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
-from eventsourcing.projection import Projection, ProjectionRunner
-from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 from psycopg import sql
 
 from adapters import persistence
 from adapters.bootstrap import Ledger, bootstrap
-from adapters.codec import MsgspecMapper
 from adapters.persistence import POSTGRES_EVENTS_TABLE
 from adapters.settings import Settings
 from adapters.views import PostgresLedgerViews, SQLiteLedgerViews
 from domain.base import LedgerEvent
-from domain.decision import (
-    ContributionLinked,
-    ContributionUnlinked,
-    DecisionAmended,
-    DecisionDeferred,
-    DecisionProposed,
-    DecisionSuperseded,
-    DecisionTaken,
-    ReviewScheduled,
-    VoteRecorded,
-)
 from projections.documents import AnyDoc, DecisionDoc, PlanDoc
 from projections.ledger_views import Key
 from projections.store import DocRow, LedgerViewStore, ViewStatus
@@ -103,10 +88,10 @@ from services.ledger import LedgerApplication
 from services.log_rows import LogRow, ReadLog
 from services.projector import rebuild
 from tests.benchmarks.generator import STORY_START, generate
+from tests.benchmarks.stock_projection import register_span, run_stock_postgres, run_stock_sqlite
 
 DEFAULT_EVENTS = 20_000
 DEFAULT_SEED = 1
-DEFAULT_STOCK_EVENTS = 20_000
 DEFAULT_BATCH_SIZE = 5000
 DEFAULT_PLAN_READS = 200
 DEFAULT_DECISION_READS = 1000
@@ -114,8 +99,6 @@ DEFAULT_AS_OF_READS = 200
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 BACKENDS = ("sqlite", "postgres")
 WARMUP_READS = 5
-STOCK_PAGE = 500  # notifications per select on the SQLite stock path
-POLL_SECONDS = 0.01  # how often the stock runner's tracking position is checked
 COPY_ROWS = 10_000  # SQLite rows per COPY write
 PROGRESS_SECONDS = 5.0
 ROOT = Path(__file__).resolve().parents[2]
@@ -143,335 +126,12 @@ class Options:
     seed: int
     ledger: str | None
     backends: tuple[str, ...]
-    stock_events: int
+    stock_events: int | None
     batch_size: int
     plan_reads: int
     decision_reads: int
     as_of_reads: int
     postgres_url: str
-
-
-# The stock way: eventsourcing's Projection keeping a decision register
-
-
-class StockLedgerReader(Application[UUID]):
-    """eventsourcing's Application as shipped, reading the ledger's events table. Only
-    the mapper is the ledger's: stored states are msgspec JSON, not the default
-    transcoder's, so nothing else could decode them."""
-
-    name = LedgerApplication.name
-
-    def construct_mapper(self) -> Mapper[UUID]:
-        return MsgspecMapper()
-
-
-@dataclass(frozen=True)
-class RegisterChange:
-    """What one event changes in a decision's row (counts are added)."""
-
-    links: int = 0
-    votes: int = 0
-    amendments: int = 0
-    status: str | None = None
-    outcome: str | None = None
-    review_on: str | None = None
-    superseded_by: UUID | None = None
-
-
-class DecisionRegisterView(TrackingRecorder, ABC):
-    """One row per decision (status, outcome, counts), each change written with its
-    tracking record in one transaction."""
-
-    @abstractmethod
-    def propose(self, event: DecisionProposed, tracking: Tracking) -> None: ...
-
-    @abstractmethod
-    def change(self, decision_id: UUID, change: RegisterChange, tracking: Tracking) -> None: ...
-
-    @abstractmethod
-    def proposed_up_to(self, position: int) -> int:
-        """Decisions whose proposal is at or before the log position."""
-
-    @abstractmethod
-    def close(self) -> None: ...
-
-
-REGISTER_TABLE = "decision_register"
-
-
-def _change_params(decision_id: UUID, change: RegisterChange, position: int) -> dict[str, Any]:
-    return {
-        "decision_id": decision_id,
-        "links": change.links,
-        "votes": change.votes,
-        "amendments": change.amendments,
-        "status": change.status,
-        "outcome": change.outcome,
-        "review_on": change.review_on,
-        "superseded_by": change.superseded_by,
-        "position": position,
-    }
-
-
-def _proposal_params(event: DecisionProposed, position: int) -> dict[str, Any]:
-    return {
-        "decision_id": event.originator_id,
-        "partnership_id": event.partnership_id,
-        "reference": event.reference,
-        "title": event.title,
-        "category": event.category.value,
-        "position": position,
-    }
-
-
-class PostgresDecisionRegisterView(PostgresTrackingRecorder, DecisionRegisterView):
-    def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
-        super().__init__(datastore, **kwargs)
-        table = sql.SQL("{}.{}").format(
-            sql.Identifier(datastore.schema), sql.Identifier(REGISTER_TABLE)
-        )
-        self.sql_create_statements.append(
-            sql.SQL(
-                "CREATE TABLE IF NOT EXISTS {} (decision_id uuid PRIMARY KEY, partnership_id "
-                "uuid NOT NULL, reference text NOT NULL, title text NOT NULL, category text NOT "
-                "NULL, status text NOT NULL, outcome text, links int NOT NULL, votes int NOT "
-                "NULL, amendments int NOT NULL, review_on date, superseded_by uuid, "
-                "proposed_position bigint NOT NULL, position bigint NOT NULL)"
-            ).format(table)
-        )
-        self._insert = sql.SQL(
-            "INSERT INTO {} (decision_id, partnership_id, reference, title, category, status, "
-            "links, votes, amendments, proposed_position, position) VALUES (%(decision_id)s, "
-            "%(partnership_id)s, %(reference)s, %(title)s, %(category)s, 'proposed', 0, 0, 0, "
-            "%(position)s, %(position)s)"
-        ).format(table)
-        self._update = sql.SQL(
-            "UPDATE {} SET links = links + %(links)s, votes = votes + %(votes)s, amendments = "
-            "amendments + %(amendments)s, status = coalesce(%(status)s::text, status), outcome "
-            "= coalesce(%(outcome)s::text, outcome), review_on = coalesce(%(review_on)s::date, "
-            "review_on), superseded_by = coalesce(%(superseded_by)s::uuid, superseded_by), "
-            "position = %(position)s WHERE decision_id = %(decision_id)s"
-        ).format(table)
-        self._count = sql.SQL("SELECT count(*) AS n FROM {} WHERE proposed_position <= %s").format(
-            table
-        )
-
-    def propose(self, event: DecisionProposed, tracking: Tracking) -> None:
-        with self.datastore.transaction(commit=True) as curs:
-            curs.execute(
-                self._insert, _proposal_params(event, tracking.notification_id), prepare=True
-            )
-            self._insert_tracking(curs, tracking)
-
-    def change(self, decision_id: UUID, change: RegisterChange, tracking: Tracking) -> None:
-        with self.datastore.transaction(commit=True) as curs:
-            curs.execute(
-                self._update,
-                _change_params(decision_id, change, tracking.notification_id),
-                prepare=True,
-            )
-            self._insert_tracking(curs, tracking)
-
-    def proposed_up_to(self, position: int) -> int:
-        with self.datastore.transaction(commit=False) as curs:
-            curs.execute(self._count, (position,))
-            row = curs.fetchone()
-        return int(row["n"]) if row else 0
-
-    def close(self) -> None:
-        self.datastore.close()
-
-
-class SQLiteDecisionRegisterView(SQLiteTrackingRecorder, DecisionRegisterView):
-    def construct_create_table_statements(self) -> list[str]:
-        return [
-            *super().construct_create_table_statements(),
-            f"CREATE TABLE IF NOT EXISTS {REGISTER_TABLE} (decision_id TEXT PRIMARY KEY, "
-            "partnership_id TEXT NOT NULL, reference TEXT NOT NULL, title TEXT NOT NULL, "
-            "category TEXT NOT NULL, status TEXT NOT NULL, outcome TEXT, links INTEGER NOT "
-            "NULL, votes INTEGER NOT NULL, amendments INTEGER NOT NULL, review_on TEXT, "
-            "superseded_by TEXT, proposed_position INTEGER NOT NULL, position INTEGER NOT NULL)",
-        ]
-
-    def propose(self, event: DecisionProposed, tracking: Tracking) -> None:
-        params = _proposal_params(event, tracking.notification_id)
-        params["decision_id"] = event.originator_id.hex
-        params["partnership_id"] = event.partnership_id.hex
-        with self.datastore.transaction(commit=True) as c:
-            c.execute(
-                f"INSERT INTO {REGISTER_TABLE} (decision_id, partnership_id, reference, title, "
-                "category, status, links, votes, amendments, proposed_position, position) "
-                "VALUES (:decision_id, :partnership_id, :reference, :title, :category, "
-                "'proposed', 0, 0, 0, :position, :position)",
-                params,
-            )
-            self._insert_tracking(c, tracking)
-
-    def change(self, decision_id: UUID, change: RegisterChange, tracking: Tracking) -> None:
-        params = _change_params(decision_id, change, tracking.notification_id)
-        params["decision_id"] = decision_id.hex
-        if change.superseded_by is not None:
-            params["superseded_by"] = change.superseded_by.hex
-        with self.datastore.transaction(commit=True) as c:
-            c.execute(
-                f"UPDATE {REGISTER_TABLE} SET links = links + :links, votes = votes + :votes, "
-                "amendments = amendments + :amendments, status = coalesce(:status, status), "
-                "outcome = coalesce(:outcome, outcome), review_on = coalesce(:review_on, "
-                "review_on), superseded_by = coalesce(:superseded_by, superseded_by), "
-                "position = :position WHERE decision_id = :decision_id",
-                params,
-            )
-            self._insert_tracking(c, tracking)
-
-    def proposed_up_to(self, position: int) -> int:
-        with self.datastore.transaction(commit=False) as c:
-            c.execute(
-                f"SELECT count(*) FROM {REGISTER_TABLE} WHERE proposed_position <= ?", (position,)
-            )
-            row = c.fetchone()
-        return int(row[0]) if row else 0
-
-    def close(self) -> None:
-        self.datastore.close()
-
-
-class DecisionRegisterProjection(Projection[DecisionRegisterView]):
-    """The decision register, the stock way: one event, one transaction. Events that
-    change no decision still move the tracking position, in a transaction of their own."""
-
-    name = "decision_register"
-
-    @singledispatchmethod
-    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
-        self.view.insert_tracking(tracking)
-
-    @process_event.register
-    def decision_proposed(self, domain_event: DecisionProposed, tracking: Tracking) -> None:
-        self.view.propose(domain_event, tracking)
-
-    @process_event.register
-    def contribution_linked(self, domain_event: ContributionLinked, tracking: Tracking) -> None:
-        self.view.change(domain_event.originator_id, RegisterChange(links=1), tracking)
-
-    @process_event.register
-    def contribution_unlinked(self, domain_event: ContributionUnlinked, tracking: Tracking) -> None:
-        self.view.change(domain_event.originator_id, RegisterChange(links=-1), tracking)
-
-    @process_event.register
-    def decision_amended(self, domain_event: DecisionAmended, tracking: Tracking) -> None:
-        self.view.change(domain_event.originator_id, RegisterChange(amendments=1), tracking)
-
-    @process_event.register
-    def vote_recorded(self, domain_event: VoteRecorded, tracking: Tracking) -> None:
-        self.view.change(domain_event.originator_id, RegisterChange(votes=1), tracking)
-
-    @process_event.register
-    def decision_taken(self, domain_event: DecisionTaken, tracking: Tracking) -> None:
-        change = RegisterChange(status="taken", outcome=domain_event.outcome.value)
-        self.view.change(domain_event.originator_id, change, tracking)
-
-    @process_event.register
-    def decision_deferred(self, domain_event: DecisionDeferred, tracking: Tracking) -> None:
-        self.view.change(domain_event.originator_id, RegisterChange(status="deferred"), tracking)
-
-    @process_event.register
-    def review_scheduled(self, domain_event: ReviewScheduled, tracking: Tracking) -> None:
-        change = RegisterChange(review_on=domain_event.review_on.isoformat())
-        self.view.change(domain_event.originator_id, change, tracking)
-
-    @process_event.register
-    def decision_superseded(self, domain_event: DecisionSuperseded, tracking: Tracking) -> None:
-        change = RegisterChange(status="superseded", superseded_by=domain_event.superseded_by)
-        self.view.change(domain_event.originator_id, change, tracking)
-
-
-@dataclass(frozen=True)
-class StockRun:
-    driver: str
-    events: int
-    seconds: float
-    cpu_seconds: float
-    decisions: int
-
-    @property
-    def rate(self) -> float:
-        return self.events / self.seconds if self.seconds > 0 else float("inf")
-
-
-def run_stock_postgres(url: str, target: int) -> StockRun:
-    """eventsourcing's ProjectionRunner, timed until its tracking position reaches the
-    target (it is stopped there; the rest of the log is left alone)."""
-    env = persistence.eventsourcing_env(persistence.parse_database_url(url))
-    started, cpu = time.perf_counter(), time.process_time()
-    runner = ProjectionRunner(
-        application_class=StockLedgerReader,
-        projection_class=DecisionRegisterProjection,
-        view_class=PostgresDecisionRegisterView,
-        env=env,
-    )
-    try:
-        with runner:
-            app_name = str(runner.app_name)
-            while (runner.view.max_tracking_id(app_name) or 0) < target:
-                if runner.is_interrupted.is_set():
-                    runner.run_forever(timeout=0)  # raises what stopped it
-                    raise RuntimeError("the stock projection runner stopped before the target")
-                time.sleep(POLL_SECONDS)
-            seconds = time.perf_counter() - started
-            cpu_seconds = time.process_time() - cpu
-        decisions = runner.view.proposed_up_to(target)
-    finally:
-        runner.view.close()
-    return StockRun(
-        driver="eventsourcing.projection.ProjectionRunner (PostgresTrackingRecorder subclass)",
-        events=target,
-        seconds=seconds,
-        cpu_seconds=cpu_seconds,
-        decisions=decisions,
-    )
-
-
-def run_stock_sqlite(ledger_path: Path, target: int) -> StockRun:
-    """The same projection, driven the only way a SQLite recorder allows: reading the
-    notification log in order and processing each event in a transaction of its own.
-    The view lives in a file of its own beside the ledger, so the ledger's schema is
-    left as it was."""
-    env = persistence.eventsourcing_env(persistence.parse_database_url(f"sqlite:///{ledger_path}"))
-    with tempfile.TemporaryDirectory(prefix="stock-view-", dir=ledger_path.parent) as tmp:
-        started, cpu = time.perf_counter(), time.process_time()
-        app = StockLedgerReader(env)
-        view = SQLiteDecisionRegisterView(SQLiteDatastore(str(Path(tmp) / "view.db")))
-        try:
-            view.create_table()
-            projection = DecisionRegisterProjection(view=view)
-            position = view.max_tracking_id(app.name) or 0
-            while position < target:
-                page = app.recorder.select_notifications(position + 1, STOCK_PAGE, stop=target)
-                if not page:
-                    break
-                for notification in page:
-                    projection.process_event(
-                        app.mapper.to_domain_event(notification),
-                        Tracking(app.name, notification.id),
-                    )
-                position = page[-1].id
-            seconds = time.perf_counter() - started
-            cpu_seconds = time.process_time() - cpu
-            reached = view.max_tracking_id(app.name) or 0
-            if reached < target:
-                raise RuntimeError(f"the stock projection stopped at {reached} of {target}")
-            decisions = view.proposed_up_to(target)
-        finally:
-            view.close()
-            app.close()
-    return StockRun(
-        driver="select_notifications in order, process_event per event "
-        "(SQLiteTrackingRecorder subclass)",
-        events=target,
-        seconds=seconds,
-        cpu_seconds=cpu_seconds,
-        decisions=decisions,
-    )
 
 
 # The ledger's rebuild, with the time split by stage
@@ -973,12 +633,16 @@ def measure_backend(
         progress(
             f"{backend}: rebuild {rebuilt['events_per_s']:,.0f} events/s ({rebuilt['seconds']}s)"
         )
-        target = min(options.stock_events, source.head)
-        progress(f"{backend}: stock projection over the first {target:,} events")
+        stock_until = source.head if options.stock_events is None else options.stock_events
+        span = register_span(source.path, min(stock_until, source.head))
+        progress(
+            f"{backend}: stock projection over the first {span.end:,} events "
+            f"({span.register_events:,} of them decision events)"
+        )
         stock = (
-            run_stock_postgres(url, target)
+            run_stock_postgres(url, span)
             if backend == "postgres"
-            else run_stock_sqlite(source.path, target)
+            else run_stock_sqlite(source.path, span)
         )
         progress(f"{backend}: stock {stock.rate:,.0f} events/s ({stock.seconds:.3f}s)")
         progress(f"{backend}: reads")
@@ -995,12 +659,17 @@ def measure_backend(
         "rebuild": rebuilt,
         "stock": {
             "driver": stock.driver,
-            "projection": "decision register: one row per decision, one transaction per event",
+            "projection": "decision register: one row per decision, one transaction per event, "
+            "the register's topics selected in the database",
             "events": stock.events,
+            "register_events": stock.register_events,
             "decisions": stock.decisions,
             "seconds": round(stock.seconds, 3),
             "cpu_seconds": round(stock.cpu_seconds, 3),
             "events_per_s": round(stock.rate, 1),
+            "register_events_per_s": round(stock.register_rate, 1),
+            "built_in_s": round(stock.built_in_s, 3),
+            "setup": stock.setup,
         },
         "ratio_to_stock": {
             "value": round(ratio, 2) if ratio is not None else None,
@@ -1134,8 +803,9 @@ def parse_options(argv: Sequence[str] | None) -> tuple[Options, argparse.Namespa
     parser.add_argument(
         "--stock-events",
         type=int,
-        default=DEFAULT_STOCK_EVENTS,
-        help=f"events the stock per-event projection processes (default {DEFAULT_STOCK_EVENTS:,})",
+        default=None,
+        help="log positions the stock per-event projection covers (default: the whole log, "
+        "as the rebuild does)",
     )
     parser.add_argument(
         "--batch-size",
@@ -1162,7 +832,7 @@ def parse_options(argv: Sequence[str] | None) -> tuple[Options, argparse.Namespa
     if unknown or not backends:
         parser.error(f"--backends takes names from {', '.join(BACKENDS)}, not {args.backends!r}")
     for name in ("stock_events", "batch_size"):
-        if getattr(args, name) < 1:
+        if getattr(args, name) is not None and getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
     for name in ("plan_reads", "decision_reads", "as_of_reads"):
         if getattr(args, name) < 0:
@@ -1175,7 +845,7 @@ def parse_options(argv: Sequence[str] | None) -> tuple[Options, argparse.Namespa
         seed=int(args.seed),
         ledger=args.ledger,
         backends=backends,
-        stock_events=int(args.stock_events),
+        stock_events=None if args.stock_events is None else int(args.stock_events),
         batch_size=int(args.batch_size),
         plan_reads=int(args.plan_reads),
         decision_reads=int(args.decision_reads),
