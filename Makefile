@@ -31,7 +31,7 @@ lint: $(STAMP) ## ruff, mypy --strict and the import-linter layer contracts
 	$(BIN)/lint-imports
 
 bench: $(STAMP) ## benchmarks against stock eventsourcing (JSON on stdout); N=events
-	$(BIN)/python -m tests.benchmarks.append $(if $(N),--events $(N),)
+	@$(BIN)/python -m tests.benchmarks.append $(if $(N),--events $(N),)
 
 clean: ## remove the virtualenv, caches and the demo ledger
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis ledger-data
