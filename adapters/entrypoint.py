@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Sequence
+from functools import cache
 
 import structlog
 from eventsourcing.persistence import MapperDeserialisationError
@@ -50,7 +51,11 @@ def _run(argv: list[str]) -> int:
         settings = Settings.from_env(database_url=getattr(args, "db", None))
         configure_logging(settings)
         bind_correlation_id()
-        store = persistence.parse_database_url(settings.database_url)
+
+        @cache
+        def store() -> persistence.Store:
+            """Parsed when first needed: offline commands never read the database URL."""
+            return persistence.parse_database_url(settings.database_url)
 
         wakeups: list[PostgresWakeup] = []
 
@@ -62,7 +67,7 @@ def _run(argv: list[str]) -> int:
         def waiter(poll: float) -> Callable[[], None]:
             recorder = ledgers[-1].app.recorder
             if isinstance(recorder, PostgresApplicationRecorder):
-                wakeups.append(PostgresWakeup(store, recorder.channel_name, poll))
+                wakeups.append(PostgresWakeup(store(), recorder.channel_name, poll))
                 return wakeups[-1]
             return polling(poll)
 
@@ -72,9 +77,9 @@ def _run(argv: list[str]) -> int:
 
         ctx = CliContext(
             open_ledger=open_ledger,
-            store_is_empty=lambda: _is_empty(store),
-            reset_store=lambda: persistence.reset(store),
-            store_label=store.label,
+            store_is_empty=lambda: _is_empty(store()),
+            reset_store=lambda: persistence.reset(store()),
+            describe_store=lambda: store().label,
             waiter=waiter,
             close_waiter=close_waiter,
             verify_signature=verify_signature,

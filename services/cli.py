@@ -80,16 +80,23 @@ OpenLedger = Callable[[Clock | None], Session]
 
 @dataclass
 class CliContext:
+    """`describe_store` and the other store callables read the database URL only when
+    called, so a command that needs no ledger (`verify-bundle`) never reads it."""
+
     open_ledger: OpenLedger
     store_is_empty: Callable[[], bool]
     reset_store: Callable[[], None]
-    store_label: str
+    describe_store: Callable[[], str]
     waiter: Callable[[float], Callable[[], None]] = lambda poll: lambda: time.sleep(poll)
     close_waiter: Callable[[], None] = lambda: None
     out: TextIO = field(default_factory=lambda: sys.stdout)
     # Offline bundle checks: Ed25519 verification and key ids, from the signing adapter.
     verify_signature: Callable[[bytes, bytes, bytes], bool] | None = None
     key_id: Callable[[bytes], str] | None = None
+
+    @property
+    def store_label(self) -> str:
+        return self.describe_store()
 
 
 def uuid_arg(value: str) -> UUID:
@@ -229,7 +236,8 @@ def build_parser() -> argparse.ArgumentParser:
     pk.add_argument("kind", choices=("qa", "inspection"))
     pk.add_argument("plan_id", type=uuid_arg, metavar="PLAN_ID")
     pk.add_argument("--format", choices=("markdown", "json"), default="markdown")
-    pk.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")
+    pk.add_argument("--out", metavar="FILE", type=Path, help="write to FILE instead of stdout")
+    pk.add_argument("--force", action="store_true", help="replace FILE if it exists")
     pk.set_defaults(handler=cmd_pack)
 
     ck = sub.add_parser(
@@ -529,19 +537,37 @@ def cmd_actions(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def cmd_pack(args: argparse.Namespace, ctx: CliContext) -> int:
+    out: Path | None = args.out
+    if out is not None:
+        check_out_file(out, args.force)
     pack = ctx.open_ledger(None).reports.pack(args.kind, args.plan_id)
     text = (
         msgspec.json.encode(pack).decode() + "\n"
         if args.format == "json"
         else render_markdown(pack)
     )
-    if args.out:
-        with open(args.out, "w", encoding="utf-8") as f:
-            f.write(text)
-        print(f"Wrote the {args.kind} pack to {args.out}.", file=ctx.out)
-    else:
+    if out is None:
         ctx.out.write(text)
+        return 0
+    partial = out.with_name(f".{out.name}.{uuid4().hex[:8]}.partial")
+    try:
+        partial.write_text(text, encoding="utf-8")
+        check_out_file(out, args.force)
+        partial.replace(out)
+    except OSError as e:
+        raise UsageError(f"Cannot write {out}: {e.strerror or e}.") from None
+    finally:
+        partial.unlink(missing_ok=True)
+    print(f"Wrote the {args.kind} pack to {out}.", file=ctx.out)
     return 0
+
+
+def check_out_file(out: Path, force: bool) -> None:
+    """A file to write: a new name in an existing folder, or an existing file with --force."""
+    if out.exists() and not force:
+        raise UsageError(f"{out} already exists; use --force to replace it.")
+    if out.is_dir() or not out.parent.is_dir():
+        raise UsageError(f"{out} is not a file name in an existing folder.")
 
 
 def cmd_checkpoint(args: argparse.Namespace, ctx: CliContext) -> int:
@@ -639,10 +665,7 @@ def _add_bundle_commands(
 
 def cmd_export(args: argparse.Namespace, ctx: CliContext) -> int:
     out: Path = args.out
-    if out.exists() and not args.force:
-        raise UsageError(f"{out} already exists; use --force to replace it.")
-    if out.is_dir() or not out.parent.is_dir():
-        raise UsageError(f"{out} is not a file name in an existing folder.")
+    check_out_file(out, args.force)
     if args.from_date and args.to_date and args.from_date > args.to_date:
         raise UsageError(f"--from {args.from_date} is after --to {args.to_date}.")
     session = ctx.open_ledger(None)

@@ -25,9 +25,14 @@ from tests.integration.test_bundle import (
 )
 
 
-def offline(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """The command with no LEDGER_ settings, a bare PATH, in a folder holding no ledger."""
+def offline(
+    *args: str, cwd: Path, database_url: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The command with no LEDGER_ settings (but a LEDGER_DATABASE_URL if given) and a
+    bare PATH, in a folder holding no ledger."""
     env = {"PATH": "/usr/bin:/bin", "LEDGER_LOG_FORMAT": "json"}
+    if database_url is not None:
+        env["LEDGER_DATABASE_URL"] = database_url
     return subprocess.run(
         [CLI, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120, check=False
     )
@@ -79,6 +84,20 @@ def test_a_bundle_verifies_offline_where_there_is_no_ledger(bundle: Path, empty:
     assert report["ok"] is True
     assert report["events"] == NORTHMOOR_EVENTS
     assert report["problems"] == []
+    assert list(empty.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "database_url",
+    ["nosuch://ledger", "sqlite:///nowhere/ledger.db", "postgresql://nobody@127.0.0.1:1/none"],
+)
+def test_verify_bundle_never_reads_the_database_url(
+    bundle: Path, empty: Path, database_url: str
+) -> None:
+    result = offline("verify-bundle", str(bundle), cwd=empty, database_url=database_url)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"Verified the full bundle: {NORTHMOOR_EVENTS} events")
     assert list(empty.iterdir()) == []
 
 

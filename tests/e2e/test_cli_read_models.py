@@ -99,6 +99,27 @@ def test_packs_are_written_as_markdown_or_json(demo_db: str, kind: str, tmp_path
     assert pack["type"] == f"{kind}_pack"
 
 
+def test_pack_out_refuses_a_missing_folder_and_an_existing_file_without_force(
+    demo_db: str, tmp_path: Path
+) -> None:
+    missing = tmp_path / "missing" / "qa.md"
+    assert_refused(run("pack", "qa", PLAN, "--out", str(missing), db=demo_db), str(missing))
+    assert not missing.parent.exists()
+
+    out = tmp_path / "qa.md"
+    out.write_text("an earlier pack\n")
+    assert_refused(
+        run("pack", "qa", PLAN, "--out", str(out), db=demo_db), "already exists", "--force"
+    )
+    assert out.read_text() == "an earlier pack\n"
+
+    forced = run("pack", "qa", PLAN, "--out", str(out), "--force", db=demo_db)
+    assert forced.returncode == 0, forced.stderr
+    assert forced.stdout == f"Wrote the qa pack to {out}.\n"
+    assert out.read_text().startswith("# ")
+    assert [p.name for p in tmp_path.iterdir()] == ["qa.md"]  # no partial file left
+
+
 def test_decision_show_at_a_position_is_the_decision_as_it_stood(demo_db: str) -> None:
     history = as_json(run("history", D_24_07, "--json", db=demo_db))
     amended_at = next(e["position"] for e in history if e["type"] == "DecisionAmended")
