@@ -16,7 +16,15 @@ from adapters.audit_store import AuditStore, open_audit_store
 from adapters.codec import MsgspecMapper
 from adapters.replay import ReplaySummary, replay_to
 from adapters.settings import Settings
-from adapters.signing import Signer, load_or_create, verify_signature
+from adapters.signing import (
+    Signer,
+    SigningKeyError,
+    SigningKeyMissing,
+    default_key_path,
+    load_or_create,
+    load_signer,
+    verify_signature,
+)
 from adapters.views import PostgresLedgerViews, SQLiteLedgerViews
 from projections.store import LedgerViewStore, MemoryViewStore
 from services.audit import Auditor
@@ -32,6 +40,8 @@ class Ledger(msgspec.Struct, frozen=True, kw_only=True):
     signing key are opened only by the commands that use them."""
 
     settings: Settings
+    signing_key_file: Path | None
+    """Resolved once, at start-up; None if there is no home folder to default to."""
     store: persistence.Store
     app: LedgerApplication
     views: LedgerViewStore
@@ -54,11 +64,22 @@ class Ledger(msgspec.Struct, frozen=True, kw_only=True):
         return replay_to(self.store, position, out, progress=progress)
 
     def signer(self) -> Signer:
-        return load_or_create(signing_key_path(self.settings, self.store))
+        """The signing key, created if there is none yet."""
+        return load_or_create(self.key_file())
+
+    def own_signer(self) -> Signer | None:
+        """The signing key if its file exists; never creates one."""
+        try:
+            return load_signer(self.key_file())
+        except SigningKeyMissing:
+            return None
+
+    def key_file(self) -> Path:
+        return self.signing_key_file or signing_key_path(self.settings)  # raises why not
 
     def _trusted_keys(self) -> frozenset[str]:
-        path = signing_key_path(self.settings, self.store)
-        return frozenset({load_or_create(path).key_id}) if path.exists() else frozenset()
+        own = self.own_signer()
+        return frozenset({own.key_id}) if own else frozenset()
 
     def close(self) -> None:
         for opened in self._opened:
@@ -67,12 +88,19 @@ class Ledger(msgspec.Struct, frozen=True, kw_only=True):
         self.app.close()
 
 
-def signing_key_path(settings: Settings, store: persistence.Store) -> Path:
-    """LEDGER_SIGNING_KEY_FILE, or a file beside the SQLite database (./ledger-data otherwise)."""
+def signing_key_path(settings: Settings) -> Path:
+    """LEDGER_SIGNING_KEY_FILE, else the per-user default (`adapters.signing.default_key_path`):
+    outside the data directory, and the same on every backend."""
     if settings.signing_key_file:
         return Path(settings.signing_key_file)
-    folder = Path(store.path).parent if store.kind == "sqlite" else Path("ledger-data")
-    return folder / "signing-key.pem"
+    return default_key_path()
+
+
+def _key_file_or_none(settings: Settings) -> Path | None:
+    try:
+        return signing_key_path(settings)
+    except SigningKeyError:
+        return None  # said by the commands that need the key, not by every command
 
 
 def view_store(store: persistence.Store) -> LedgerViewStore:
@@ -112,6 +140,7 @@ def bootstrap(
     refresh = projector.catch_up if in_process else None
     return Ledger(
         settings=settings,
+        signing_key_file=_key_file_or_none(settings),
         store=store,
         app=app,
         views=views,

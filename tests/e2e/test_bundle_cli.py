@@ -4,6 +4,7 @@ command in a folder of its own, with no ledger settings, and touches no database
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import zipfile
 from collections.abc import Callable
@@ -28,9 +29,13 @@ from tests.integration.test_bundle import (
 def offline(
     *args: str, cwd: Path, database_url: str | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """The command with no LEDGER_ settings (but a LEDGER_DATABASE_URL if given) and a
-    bare PATH, in a folder holding no ledger."""
-    env = {"PATH": "/usr/bin:/bin", "LEDGER_LOG_FORMAT": "json"}
+    """The command with no LEDGER_ settings (but a LEDGER_DATABASE_URL if given), a bare
+    PATH and this test's config folder, in a folder holding no ledger."""
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "LEDGER_LOG_FORMAT": "json",
+        "XDG_CONFIG_HOME": os.environ["XDG_CONFIG_HOME"],
+    }
     if database_url is not None:
         env["LEDGER_DATABASE_URL"] = database_url
     return subprocess.run(

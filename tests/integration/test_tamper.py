@@ -188,13 +188,18 @@ def write_scenario(url: str, key_file: Path) -> None:
         opened.close()
 
 
-@pytest.fixture(scope="session")
-def key_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The ledger's signing key, written here as `load_or_create` would write it."""
-    path = tmp_path_factory.mktemp("keys") / "signing-key.pem"
+def write_key_file(path: Path) -> Path:
+    """A new signing key, written as `load_or_create` writes it (0600)."""
     key = Ed25519PrivateKey.generate()
     path.write_bytes(key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()))
+    path.chmod(0o600)
     return path
+
+
+@pytest.fixture(scope="session")
+def key_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The ledger's signing key."""
+    return write_key_file(tmp_path_factory.mktemp("keys") / "signing-key.pem")
 
 
 @pytest.fixture(scope="session")

@@ -582,6 +582,7 @@ def test_the_ledger_trusts_the_key_in_its_key_file_once_there_is_one(tmp_path: P
                 Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()
             )
         )
+        key_file.chmod(0o600)
         own = ledger.signer()
         with_key_file = ledger.auditor()
 
