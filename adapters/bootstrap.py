@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -23,6 +23,7 @@ from adapters.signing import (
     default_key_path,
     load_or_create,
     load_signer,
+    read_trusted_keys,
     verify_signature,
 )
 from adapters.views import PostgresLedgerViews, SQLiteLedgerViews
@@ -51,12 +52,19 @@ class Ledger(msgspec.Struct, frozen=True, kw_only=True):
     log: LedgerQueries
     _opened: list[AuditStore] = msgspec.field(default_factory=list)
 
-    def auditor(self) -> Auditor:
+    def auditor(self, trust: Collection[bytes] = ()) -> Auditor:
+        """The audit tools, trusting the signing key's public key (when its file exists),
+        the keys in LEDGER_TRUSTED_KEYS_FILE and the raw public keys in `trust`."""
+        trusted = set(trust)
+        own = self.own_signer()
+        if own is not None:
+            trusted.add(own.public_key)
+        if self.settings.trusted_keys_file:
+            trusted |= read_trusted_keys(Path(self.settings.trusted_keys_file))
         with persistence.ddl_lock(self.store):
             audit = open_audit_store(self.store)
         self._opened.append(audit)
-        trusted = self._trusted_keys()
-        return Auditor(audit, verify_signature, trusted_keys=trusted)
+        return Auditor(audit, verify_signature, trusted_keys=frozenset(trusted))
 
     def replay(
         self, position: int, out: Path, progress: Callable[[int, int], None] | None = None
@@ -76,10 +84,6 @@ class Ledger(msgspec.Struct, frozen=True, kw_only=True):
 
     def key_file(self) -> Path:
         return self.signing_key_file or signing_key_path(self.settings)  # raises why not
-
-    def _trusted_keys(self) -> frozenset[str]:
-        own = self.own_signer()
-        return frozenset({own.key_id}) if own else frozenset()
 
     def close(self) -> None:
         for opened in self._opened:

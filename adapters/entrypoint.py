@@ -17,11 +17,11 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.utils import TopicError
 
 from adapters import persistence
-from adapters.bootstrap import Ledger, bootstrap
+from adapters.bootstrap import Ledger, bootstrap, signing_key_path
 from adapters.logging import bind_correlation_id, configure_logging
 from adapters.replay import ReplayTargetExists
 from adapters.settings import Settings, SettingsError
-from adapters.signing import SigningKeyError, key_id, verify_signature
+from adapters.signing import SigningKeyError, key_id, load_signer, verify_signature
 from adapters.wakeup import PostgresWakeup, polling
 from domain.errors import LedgerRuleBroken
 from services.audit import AuditFailed
@@ -48,13 +48,16 @@ def _run(argv: list[str]) -> int:
     ledgers: list[Ledger] = []
     try:
         args = build_parser().parse_args(argv)
-        settings = Settings.from_env(database_url=getattr(args, "db", None))
+        settings = Settings.from_env(
+            database_url=getattr(args, "db", None),
+            trusted_keys_file=getattr(args, "trusted_keys", None),
+        )
         configure_logging(settings)
         bind_correlation_id()
 
         @cache
         def store() -> persistence.Store:
-            """Parsed when first needed: offline commands never read the database URL."""
+            """Parsed when first needed: commands that open no ledger never read the URL."""
             return persistence.parse_database_url(settings.database_url)
 
         wakeups: list[PostgresWakeup] = []
@@ -84,6 +87,7 @@ def _run(argv: list[str]) -> int:
             close_waiter=close_waiter,
             verify_signature=verify_signature,
             key_id=key_id,
+            signing_key=lambda: load_signer(signing_key_path(settings)),
         )
         code: int = args.handler(args, ctx)
         return code

@@ -24,6 +24,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     master_key: str | None = None
     master_key_file: str | None = None
     signing_key_file: str | None = None
+    trusted_keys_file: str | None = None
     log_format: LogFormat = "json"
     log_level: str = "info"
 
@@ -41,6 +42,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             "master_key": env.get("LEDGER_MASTER_KEY") or None,
             "master_key_file": env.get("LEDGER_MASTER_KEY_FILE") or None,
             "signing_key_file": env.get("LEDGER_SIGNING_KEY_FILE") or None,
+            "trusted_keys_file": env.get("LEDGER_TRUSTED_KEYS_FILE") or None,
             "log_format": log_format,
             "log_level": (env.get("LEDGER_LOG_LEVEL") or "info").lower(),
         }

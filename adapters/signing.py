@@ -1,4 +1,4 @@
-"""Ed25519 keys for signing checkpoints (from `cryptography`).
+"""Ed25519 keys for signing checkpoints (from `cryptography`), and the keys `verify` trusts.
 
 The signing key lives outside the data directory: LEDGER_SIGNING_KEY_FILE, else
 `$XDG_CONFIG_HOME/inclusion-ledger/signing-key.pem` (XDG's default `~/.config`), the same
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 from collections.abc import Mapping
 from pathlib import Path
@@ -26,10 +27,11 @@ log = structlog.get_logger()
 
 KEY_FOLDER = "inclusion-ledger"
 KEY_FILE = "signing-key.pem"
+_HEX_KEY = re.compile(r"[0-9a-fA-F]{64}")
 
 
 class SigningKeyError(ValueError):
-    """The signing key cannot be used, or cannot be made (exit 2)."""
+    """The signing key, or a file of trusted keys, cannot be used (exit 2)."""
 
 
 class SigningKeyMissing(SigningKeyError):
@@ -132,7 +134,8 @@ def load_or_create(path: Path) -> Signer:
         "signing_key.created",
         path=str(path),
         key_id=signer.key_id,
-        advice="keep this file safe and back it up; set LEDGER_SIGNING_KEY_FILE to choose it",
+        advice="keep this file safe and back it up; give auditors its public key "
+        "(`inclusion-ledger keys public`); set LEDGER_SIGNING_KEY_FILE to choose it",
     )
     return signer
 
@@ -149,3 +152,25 @@ def _make_folder(folder: Path) -> None:
             return  # another process made it first
         raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR)) from None
     os.chmod(folder, 0o700)  # whatever the umask
+
+
+def read_trusted_keys(path: Path) -> frozenset[bytes]:
+    """Raw Ed25519 public keys from a file of one key per line as 64 hex digits; blank lines
+    and `#` comments (whole lines, or after a key) are allowed."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError as e:
+        raise SigningKeyError(
+            f"Cannot read the trusted keys file {path}: {e.strerror or e}."
+        ) from None
+    keys: set[bytes] = set()
+    for number, line in enumerate(text.splitlines(), start=1):
+        value = line.split("#", 1)[0].strip()
+        if not value:
+            continue
+        if not _HEX_KEY.fullmatch(value):
+            raise SigningKeyError(
+                f"{path} line {number} is not an Ed25519 public key as 64 hex digits."
+            )
+        keys.add(bytes.fromhex(value))
+    return frozenset(keys)

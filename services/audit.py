@@ -4,6 +4,8 @@
 event, the chain from the leaves, and the Merkle root at every checkpoint from
 the recomputed leaves, so memory stays flat however long the log is. It names
 the first position where what is stored disagrees with what was committed.
+Checkpoints count only when signed by a key the auditor is told to trust, and a log
+that no signed checkpoint covers is not shown intact (services/verify_report.py).
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ from domain.audit import (
     key_id,
 )
 from domain.merkle import EMPTY_ROOT, NodeSource, inclusion_proof, node_hash, verify_inclusion
+from services.verify_report import Problem as Problem
+from services.verify_report import VerifyReport as VerifyReport
+from services.verify_report import unsigned, untrusted
 
 EventRow = tuple[int, UUID, int, str, bytes]
 LinkRow = tuple[int, int, bytes, bytes]
@@ -82,32 +87,6 @@ class AuditFailed(RuntimeError):
     """The log or a checkpoint does not match what was committed (exit 1)."""
 
 
-class Problem(msgspec.Struct, frozen=True, kw_only=True):
-    kind: str  # changed, missing, inserted, reordered, truncated, chain, root, signature, key
-    position: int | None
-    detail: str
-
-
-class VerifyReport(msgspec.Struct, frozen=True, kw_only=True):
-    ok: bool
-    events: int
-    checkpoints: int
-    tree_size: int
-    root_hash: str
-    problem: Problem | None
-
-    def summary(self) -> str:
-        if self.problem is None:
-            if self.events == 0:
-                return "The ledger is empty: nothing to verify, nothing wrong."
-            return (
-                f"Verified {self.events:,} events and {self.checkpoints} signed checkpoint(s): "
-                f"intact (root {self.root_hash[:16]}…)."
-            )
-        where = f" at position {self.problem.position}" if self.problem.position is not None else ""
-        return f"Tampering found{where}: {self.problem.kind}: {self.problem.detail}"
-
-
 class InclusionProof(msgspec.Struct, frozen=True, kw_only=True):
     position: int
     leaf_index: int
@@ -124,8 +103,9 @@ class Auditor:
         log: AuditLog,
         verify_signature: VerifySignature,
         *,
-        trusted_keys: frozenset[str] = frozenset(),
+        trusted_keys: frozenset[bytes] = frozenset(),
     ) -> None:
+        """`trusted_keys`: the raw Ed25519 public keys whose checkpoints count."""
         self.log = log
         self.verify_signature = verify_signature
         self.trusted_keys = trusted_keys
@@ -203,11 +183,22 @@ class Auditor:
 
     # Verification
 
-    def verify(self, progress: Progress | None = None) -> VerifyReport:
-        checkpoints = self.log.checkpoints()
-        problem = self._check_signatures(checkpoints)
+    def verify(self, progress: Progress | None = None, *, checkpoints: bool = True) -> VerifyReport:
+        """The whole log against its chain and, unless `checkpoints` is off, against every
+        checkpoint, each signed by a trusted key."""
+        stored = self.log.checkpoints()
+        if checkpoints and not self.trusted_keys:
+            return VerifyReport(
+                ok=False,
+                events=0,
+                checkpoints=len(stored),
+                tree_size=0,
+                root_hash=EMPTY_ROOT.hex(),
+                problem=untrusted(),
+            )
+        problem = self._check_signatures(stored) if checkpoints else None
         total = max(self.log.leaf_count(), 1)
-        due = sorted(checkpoints, key=lambda c: c.tree_size)
+        due = sorted(stored, key=lambda c: c.tree_size) if checkpoints else []
         while problem is None and due and due[0].tree_size == 0:
             problem = self._check_root(due.pop(0), EMPTY_ROOT, GENESIS, None)
         events = 0
@@ -234,13 +225,20 @@ class Auditor:
                     f"holds {events:,}"
                 ),
             )
+        signed = max((c.tree_size for c in stored), default=0) if checkpoints else 0
+        if problem is None and events and not signed and checkpoints:
+            problem = unsigned(events)
         return VerifyReport(
             ok=problem is None,
             events=events,
-            checkpoints=len(checkpoints),
+            checkpoints=len(stored),
             tree_size=events,
             root_hash=_fold(stack).hex(),
             problem=problem,
+            checkpoints_checked=checkpoints,
+            trusted_keys=tuple(sorted(key_id(k) for k in self.trusted_keys)) if checkpoints else (),
+            signed_events=min(signed, events),
+            unsigned_events=max(events - signed, 0),
         )
 
     def _walk(
@@ -360,21 +358,27 @@ class Auditor:
 
     def _check_signatures(self, checkpoints: Sequence[Checkpoint]) -> Problem | None:
         for c in checkpoints:
-            if key_id(bytes.fromhex(c.public_key)) != c.key_id:
+            try:
+                public_key, signature = bytes.fromhex(c.public_key), bytes.fromhex(c.signature)
+            except ValueError:
+                return Problem(
+                    kind="signature",
+                    position=None,
+                    detail=f"checkpoint {c.sequence} carries a key or signature that is not hex",
+                )
+            if key_id(public_key) != c.key_id:
                 return Problem(
                     kind="key",
                     position=None,
                     detail=f"checkpoint {c.sequence} names key {c.key_id} but carries another",
                 )
-            if not self.verify_signature(
-                bytes.fromhex(c.public_key), c.message(), bytes.fromhex(c.signature)
-            ):
+            if not self.verify_signature(public_key, c.message(), signature):
                 return Problem(
                     kind="signature",
                     position=None,
                     detail=f"checkpoint {c.sequence} does not carry a valid signature",
                 )
-            if self.trusted_keys and c.key_id not in self.trusted_keys:
+            if public_key not in self.trusted_keys:
                 return Problem(
                     kind="key",
                     position=None,

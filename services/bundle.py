@@ -811,7 +811,9 @@ def _hexes(hashes: Sequence[bytes]) -> list[str]:
 
 def parse_public_key(text: str) -> bytes:
     """A raw Ed25519 public key from 64 hex digits, a PEM public key, or JSON holding
-    `public_key` (such as a bundle's public_key.json). Raises ValueError."""
+    `public_key` (such as a bundle's public_key.json); `#` comment lines are skipped, as
+    in what `inclusion-ledger keys public` prints. Raises ValueError."""
+    text = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
     text = text.strip()
     if _HEX_KEY.fullmatch(text):
         return bytes.fromhex(text)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -68,9 +68,11 @@ class Session(Protocol):
     @property
     def reports(self) -> Reports: ...
 
-    def auditor(self) -> Auditor: ...
+    def auditor(self, trust: Collection[bytes] = ...) -> Auditor: ...
 
     def signer(self) -> Signing: ...
+
+    def own_signer(self) -> Signing | None: ...
 
     def replay(self, position: int, out: Path, progress: Progress | None = None) -> object: ...
 
@@ -81,7 +83,8 @@ OpenLedger = Callable[[Clock | None], Session]
 @dataclass
 class CliContext:
     """`describe_store` and the other store callables read the database URL only when
-    called, so a command that needs no ledger (`verify-bundle`) never reads it."""
+    called, so the commands that need no ledger (`verify-bundle`, `keys public`) never
+    read it."""
 
     open_ledger: OpenLedger
     store_is_empty: Callable[[], bool]
@@ -93,6 +96,8 @@ class CliContext:
     # Offline bundle checks: Ed25519 verification and key ids, from the signing adapter.
     verify_signature: Callable[[bytes, bytes, bytes], bool] | None = None
     key_id: Callable[[bytes], str] | None = None
+    # The configured signing key, loaded but never created (`keys public`).
+    signing_key: Callable[[], Signing] | None = None
 
     @property
     def store_label(self) -> str:
@@ -249,7 +254,26 @@ def build_parser() -> argparse.ArgumentParser:
     vf = sub.add_parser(
         "verify",
         parents=[common, as_json],
-        help="check the whole log against its chain and signed checkpoints",
+        help="check the whole log against its chain and its checkpoints, signed by trusted keys",
+    )
+    vf.add_argument(
+        "--trust-key",
+        action="append",
+        default=[],
+        metavar="HEX_OR_FILE",
+        help="also trust this Ed25519 public key (64 hex digits, or a file holding it as hex, "
+        "PEM or a public_key.json); repeatable. The signing key's own is trusted when its "
+        "file exists",
+    )
+    vf.add_argument(
+        "--trusted-keys",
+        metavar="FILE",
+        help="also trust the keys in FILE, one per line as hex (default LEDGER_TRUSTED_KEYS_FILE)",
+    )
+    vf.add_argument(
+        "--no-checkpoints",
+        action="store_true",
+        help="check the events and the chain alone, not the checkpoints' signatures and roots",
     )
     vf.set_defaults(handler=cmd_verify)
     pv = sub.add_parser(
@@ -273,6 +297,16 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--out", metavar="DIR", required=True, type=Path)
     rp.set_defaults(handler=cmd_replay)
     _add_bundle_commands(sub, common, as_json)
+    keys = sub.add_parser("keys", help="the key that signs checkpoints").add_subparsers(
+        dest="keys_command", required=True, parser_class=_Parser
+    )
+    kp = keys.add_parser(
+        "public",
+        parents=[as_json],
+        help="print the signing key's public key and key id, to give auditors and keep with "
+        "backups (never creates a key)",
+    )
+    kp.set_defaults(handler=cmd_keys_public)
 
     projections = sub.add_parser("projections", help="the read models").add_subparsers(
         dest="projections_command", required=True, parser_class=_Parser
@@ -586,11 +620,22 @@ def cmd_checkpoint(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def cmd_verify(args: argparse.Namespace, ctx: CliContext) -> int:
+    """Trusts the signing key's public key (when its file exists), --trusted-keys (or
+    LEDGER_TRUSTED_KEYS_FILE, read by the composition root) and every --trust-key."""
+    trust = [public_key_arg("--trust-key", value) for value in args.trust_key]
     session = ctx.open_ledger(None)
+    auditor = session.auditor(trust)
     bar = ProgressBar("verify")
-    report = session.auditor().verify(progress=bar)
+    report = auditor.verify(progress=bar, checkpoints=not args.no_checkpoints)
     rate = bar.finish()
-    log.info("verify.finished", ok=report.ok, events=report.events, events_per_s=round(rate))
+    log.info(
+        "verify.finished",
+        ok=report.ok,
+        events=report.events,
+        checkpoints_checked=report.checkpoints_checked,
+        unsigned_events=report.unsigned_events,
+        events_per_s=round(rate),
+    )
     if args.json:
         emit_json(ctx.out, report)
     else:
@@ -673,7 +718,8 @@ def cmd_export(args: argparse.Namespace, ctx: CliContext) -> int:
     checkpoints = auditor.log.checkpoints()
     if not checkpoints:
         raise UsageError("No checkpoint yet: run `inclusion-ledger checkpoint` first, then export.")
-    if checkpoints[-1].key_id not in auditor.trusted_keys:
+    signer = session.own_signer()
+    if signer is None or signer.public_key.hex() != checkpoints[-1].public_key:
         raise UsageError(
             f"The ledger's signing key is missing or did not sign checkpoint "
             f"{checkpoints[-1].sequence} (key {checkpoints[-1].key_id}); set "
@@ -691,7 +737,7 @@ def cmd_export(args: argparse.Namespace, ctx: CliContext) -> int:
             summary = export_bundle(
                 f,
                 auditor.log,
-                session.signer(),
+                signer,
                 selection=selection,
                 ledger=ctx.store_label,
                 created_at=utc_now(),
@@ -738,7 +784,7 @@ def cmd_verify_bundle(args: argparse.Namespace, ctx: CliContext) -> int:
     """Reads only FILE (and a --trusted-key file): never opens the ledger."""
     if ctx.verify_signature is None or ctx.key_id is None:
         raise RuntimeError("verify-bundle needs the signature checks wired in by the entry point")
-    trusted = _trusted_key(args.trusted_key) if args.trusted_key else None
+    trusted = public_key_arg("--trusted-key", args.trusted_key) if args.trusted_key else None
     path: Path = args.file
     bar = ProgressBar("verify-bundle")
     try:
@@ -765,22 +811,38 @@ def cmd_verify_bundle(args: argparse.Namespace, ctx: CliContext) -> int:
     return 0
 
 
-def _trusted_key(value: str) -> bytes:
+def public_key_arg(option: str, value: str) -> bytes:
+    """A raw Ed25519 public key given on the command line, or the file holding it."""
     try:
         return parse_public_key(value)
     except ValueError:
         pass
     path = Path(value)
     if not path.is_file():
-        raise UsageError(
-            f"--trusted-key {value!r} is neither 64 hex digits nor a file holding the key."
-        )
+        raise UsageError(f"{option} {value!r} is neither 64 hex digits nor a file holding the key.")
     try:
         return parse_public_key(path.read_text(encoding="utf-8", errors="replace"))
     except ValueError as e:
-        raise UsageError(f"--trusted-key {value}: {e}.") from None
+        raise UsageError(f"{option} {value}: {e}.") from None
     except OSError as e:
         raise UsageError(f"Cannot read {value}: {e.strerror or e}.") from None
+
+
+def cmd_keys_public(args: argparse.Namespace, ctx: CliContext) -> int:
+    """Reads only the signing key file: never opens the ledger, never creates a key. The
+    text is a trusted-keys file as `verify --trusted-keys` reads it."""
+    if ctx.signing_key is None:
+        raise RuntimeError("keys public needs the signing key wired in by the entry point")
+    key = ctx.signing_key()
+    if args.json:
+        emit_json(
+            ctx.out,
+            {"algorithm": "Ed25519", "key_id": key.key_id, "public_key": key.public_key.hex()},
+        )
+    else:
+        print(f"# Inclusion Ledger checkpoint signing key {key.key_id} (Ed25519)", file=ctx.out)
+        print(key.public_key.hex(), file=ctx.out)
+    return 0
 
 
 def cmd_projections_rebuild(args: argparse.Namespace, ctx: CliContext) -> int:

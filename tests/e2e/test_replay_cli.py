@@ -28,7 +28,12 @@ def test_replay_builds_the_ledger_as_it_stood_into_a_separate_database(
     assert then == as_json(
         run("plan", "show", str(IDS.plan), "--at-position", "40", "--json", db=sqlite_url)
     )
-    assert run("verify", db=copy).returncode == 0
+    chain_alone = run("verify", "--no-checkpoints", db=copy)
+    assert chain_alone.returncode == 0, chain_alone.stderr
+    assert chain_alone.stdout.startswith("Verified 40 events by the chain alone: intact")
+    unsigned = run("verify", db=copy)  # no checkpoint covers the copy's 40 events
+    assert unsigned.returncode == 1
+    assert "no signed checkpoint covers the 40 events" in unsigned.stderr
     live = as_json(run("plan", "show", str(IDS.plan), "--json", db=sqlite_url))
     assert live["stage"] == "published"
     assert then["stage"] != "published"

@@ -1,4 +1,4 @@
-"""The signing key's file, on SQLite and PostgreSQL.
+"""The signing key's file and the keys a ledger's auditor trusts, on SQLite and PostgreSQL.
 
 The key defaults to the per-user config folder (tests/conftest.py points
 XDG_CONFIG_HOME at a folder of each test's own), whatever the backend and the
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,11 @@ from adapters.signing import (
     SigningKeyMissing,
     load_or_create,
     load_signer,
+    read_trusted_keys,
 )
+from services.demo import ScenarioClock, write_northmoor
+
+AT = datetime(2026, 5, 2, 9, 0, tzinfo=UTC)
 
 
 def write_key(path: Path, mode: int = 0o600) -> Signer:
@@ -160,6 +165,87 @@ def test_a_missing_key_is_not_made_by_load_signer(tmp_path: Path) -> None:
         load_signer(path)
 
     assert not path.exists()
+
+
+# The keys the auditor trusts
+
+
+def test_the_auditor_trusts_the_key_file_the_trusted_keys_file_and_the_keys_it_is_given(
+    url: str, tmp_path: Path
+) -> None:
+    recorded, given = Signer(Ed25519PrivateKey.generate()), Signer(Ed25519PrivateKey.generate())
+    trusted_file = tmp_path / "trusted-keys.txt"
+    trusted_file.write_text(f"# recorded at set-up\n{recorded.public_key.hex()}\n")
+    plain = bootstrap(Settings(database_url=url))
+    listed = bootstrap(Settings(database_url=url, trusted_keys_file=str(trusted_file)))
+    try:
+        assert plain.auditor().trusted_keys == frozenset()
+        assert plain.auditor([given.public_key]).trusted_keys == {given.public_key}
+        own = plain.signer()
+        assert plain.auditor().trusted_keys == {own.public_key}
+        assert listed.auditor([given.public_key]).trusted_keys == {
+            own.public_key,
+            recorded.public_key,
+            given.public_key,
+        }
+    finally:
+        plain.close()
+        listed.close()
+
+
+def test_checkpoints_a_stranger_signed_are_untrusted_once_the_key_file_is_trusted(
+    url: str,
+) -> None:
+    clock = ScenarioClock(datetime(2025, 9, 1, tzinfo=UTC))
+    ledger = bootstrap(Settings(database_url=url), clock=clock)
+    try:
+        write_northmoor(ledger.app, clock)
+        stranger = Signer(Ed25519PrivateKey.generate())
+        ledger.auditor().checkpoint(stranger, at=AT)
+        report = ledger.auditor().verify()
+        assert report.problem is not None
+        assert report.problem.kind == "untrusted"  # no key file: nothing is trusted
+
+        own = ledger.signer()
+        auditor = ledger.auditor()
+        report = auditor.verify()
+        assert report.problem is not None
+        assert (report.problem.kind, report.problem.detail) == (
+            "key",
+            f"checkpoint 1 is signed by unknown key {stranger.key_id}",
+        )
+        auditor.checkpoint(own, at=AT)
+        assert auditor.verify().problem == report.problem  # checkpoint 1 is still foreign
+        assert ledger.auditor([stranger.public_key]).verify().ok
+    finally:
+        ledger.close()
+
+
+def test_a_trusted_keys_file_holds_one_hex_key_a_line_with_blank_lines_and_comments(
+    tmp_path: Path,
+) -> None:
+    one, two = (Signer(Ed25519PrivateKey.generate()) for _ in range(2))
+    path = tmp_path / "trusted-keys.txt"
+    path.write_text(
+        "# the ledger's keys\n\n"
+        f"{one.public_key.hex()}\n"
+        f"  {two.public_key.hex().upper()}   # rotated in 2027\n"
+        "   \n"
+    )
+
+    assert read_trusted_keys(path) == {one.public_key, two.public_key}
+
+
+def test_a_trusted_keys_file_line_that_is_not_a_key_is_refused_naming_the_line(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "trusted-keys.txt"
+    path.write_text(f"{'ab' * 32}\n{'ab' * 31}\n")
+
+    with pytest.raises(SigningKeyError, match=f"^{path} line 2 is not an Ed25519 public key"):
+        read_trusted_keys(path)
+    with pytest.raises(SigningKeyError, match="Cannot read the trusted keys file"):
+        read_trusted_keys(tmp_path / "missing.txt")
 
 
 def test_the_suite_keeps_its_keys_out_of_the_home_folder(config_home: Path) -> None:

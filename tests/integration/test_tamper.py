@@ -8,6 +8,12 @@ longer matches and what is wrong with it: through the installed command line in
 its own process (exit 1, one line on stderr, no traceback) and through
 `Ledger.auditor().verify()` for the report.
 
+Trust is tested the same way: checkpoints count only when signed by a key `verify`
+is given (the ledger's key file, `--trust-key`, `--trusted-keys` or
+LEDGER_TRUSTED_KEYS_FILE), so a deleted key file with checkpoints re-signed by a
+new key, or every checkpoint deleted, fails; `--no-checkpoints` checks the chain
+alone and says so.
+
 A second ledger per backend grows past two blocks of stored subtrees (the
 Northmoor scenario, then generated events) with a checkpoint before and after,
 and is only read: it still verifies, and every position's inclusion proof checks
@@ -18,6 +24,7 @@ checkpoint that covers it, leaves recomputed from the stored events.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import sqlite3
 import subprocess
@@ -25,7 +32,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -45,6 +52,7 @@ from domain.audit import GENESIS, Checkpoint, chain_next, event_leaf_hash
 from domain.merkle import root as merkle_root
 from domain.merkle import verify_inclusion
 from services.audit import InclusionProof, VerifyReport
+from services.bundle import parse_public_key
 from services.demo import ScenarioClock, write_northmoor
 from tests.benchmarks.generator import generate
 
@@ -137,11 +145,13 @@ class SignedLedger:
     db: Database
 
 
-def run_cli(ledger: SignedLedger, *args: str) -> subprocess.CompletedProcess[str]:
-    """The installed console script in its own process, the ledger's key file trusted."""
+def run_cli(ledger: SignedLedger, *args: str, **settings: str) -> subprocess.CompletedProcess[str]:
+    """The installed console script in its own process, the ledger's key file trusted;
+    `settings` are more LEDGER_ variables (e.g. LEDGER_TRUSTED_KEYS_FILE=...)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LEDGER_", "POSTGRES_"))}
     env["LEDGER_LOG_FORMAT"] = "json"
     env["LEDGER_SIGNING_KEY_FILE"] = str(ledger.key_file)
+    env.update(settings)
     return subprocess.run(
         [CLI, *args, "--db", ledger.url],
         capture_output=True,
@@ -497,6 +507,140 @@ def test_prove_without_any_checkpoint_exits_2_with_a_clear_message(
     assert "inclusion-ledger checkpoint" in lines[0]
 
 
+# Trust: the checkpoints count only when signed by a trusted key.
+
+
+def keys_public(key_file: Path) -> str:
+    """What `inclusion-ledger keys public` prints for this key file (a trusted-keys file)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
+    env["LEDGER_SIGNING_KEY_FILE"] = str(key_file)
+    result = subprocess.run(
+        [CLI, "keys", "public"], capture_output=True, text=True, env=env, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def one_line(result: subprocess.CompletedProcess[str], code: int) -> str:
+    assert result.returncode == code, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    lines = message_lines(result.stderr)
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+@pytest.fixture
+def own_key(scenario: SignedLedger, tmp_path: Path) -> SignedLedger:
+    """The scenario signed by a key file of its own, which a test may delete."""
+    key = write_key_file(tmp_path / "own-signing-key.pem")
+    sign_checkpoint(scenario.url, key)
+    return replace(scenario, key_file=key)
+
+
+def test_a_deleted_key_file_and_checkpoints_re_signed_with_a_new_key_fail_naming_that_key(
+    own_key: SignedLedger, tmp_path: Path
+) -> None:
+    trusted = tmp_path / "trusted-keys.txt"
+    trusted.write_text(keys_public(own_key.key_file))
+    recorded = parse_public_key(trusted.read_text()).hex()
+    own_key.key_file.unlink()
+    genuine = run_cli(own_key, "verify", "--trusted-keys", str(trusted))
+    assert genuine.returncode == 0, genuine.stderr
+
+    resign_with_another_key(own_key.db)
+    new_key = own_key.db.checkpoint(1).key_id
+    assert new_key != key_id(bytes.fromhex(recorded))
+
+    untrusted = one_line(run_cli(own_key, "verify"), 1)
+    assert untrusted.startswith("inclusion-ledger: Not verified: no key is trusted")
+    assert "--trust-key" in untrusted
+    named = f"Tampering found: key: checkpoint 1 is signed by unknown key {new_key}"
+    for result in (
+        run_cli(own_key, "verify", "--trusted-keys", str(trusted)),
+        run_cli(own_key, "verify", LEDGER_TRUSTED_KEYS_FILE=str(trusted)),
+        run_cli(own_key, "verify", "--trust-key", recorded),
+    ):
+        assert one_line(result, 1) == f"inclusion-ledger: {named}"
+
+
+def test_a_new_key_file_in_place_of_a_deleted_one_does_not_vouch_for_the_old_checkpoints(
+    own_key: SignedLedger,
+) -> None:
+    old_key = own_key.db.checkpoint(1).key_id
+    own_key.key_file.unlink()
+
+    signed = run_cli(own_key, "checkpoint")
+    assert signed.returncode == 0, signed.stderr
+    assert own_key.key_file.stat().st_mode & 0o777 == 0o600
+    new_key = own_key.db.checkpoint(2).key_id
+    assert new_key != old_key
+
+    line = one_line(run_cli(own_key, "verify"), 1)
+    assert line.endswith(f"key: checkpoint 1 is signed by unknown key {old_key}")
+
+
+def test_deleting_every_checkpoint_is_not_verified_and_says_what_to_run(
+    signed: SignedLedger,
+) -> None:
+    signed.db.execute(f"DELETE FROM {signed.db.checkpoints}")
+
+    result = run_cli(signed, "verify")
+
+    line = one_line(result, 1)
+    assert line == f"inclusion-ledger: {audit_report(signed).summary()}"
+    assert line.startswith(
+        f"inclusion-ledger: Not verified: no signed checkpoint covers the {NORTHMOOR_EVENTS} events"
+    )
+    assert "`inclusion-ledger checkpoint`" in line
+    assert "verify --no-checkpoints" in line
+    assert "intact" not in result.stdout
+
+
+def test_the_chain_alone_is_checked_with_no_checkpoints_and_no_key_and_the_summary_says_so(
+    scenario: SignedLedger, tmp_path: Path
+) -> None:
+    keyless = replace(scenario, key_file=tmp_path / "no-such-key.pem")
+    root = merkle_root(recomputed_leaves(scenario.db)).hex()
+
+    result = run_cli(keyless, "verify", "--no-checkpoints")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == (
+        f"Verified {NORTHMOOR_EVENTS} events by the chain alone: intact (root {root[:16]}…); "
+        "checkpoint signatures and roots were not checked.\n"
+    )
+    assert not keyless.key_file.exists()
+    turn_an_abstention_into_a_vote_for(scenario.db)
+    tampered = one_line(run_cli(keyless, "verify", "--no-checkpoints"), 1)
+    assert tampered.startswith("inclusion-ledger: Tampering found at position 37: changed: ")
+
+
+def test_verify_json_says_which_keys_and_checkpoints_were_checked(signed: SignedLedger) -> None:
+    own = load_or_create(signed.key_file).key_id
+
+    checked = run_cli(signed, "verify", "--json")
+    chain_only = run_cli(signed, "verify", "--json", "--no-checkpoints")
+
+    assert checked.returncode == 0, checked.stderr
+    report = json.loads(checked.stdout)
+    assert report["ok"] is True
+    assert report["trusted_keys"] == [own]
+    assert report["checkpoints_checked"] is True
+    assert (report["signed_events"], report["unsigned_events"]) == (NORTHMOOR_EVENTS, 0)
+    assert chain_only.returncode == 0, chain_only.stderr
+    report = json.loads(chain_only.stdout)
+    assert report["ok"] is True
+    assert report["checkpoints_checked"] is False
+    assert report["trusted_keys"] == []
+    assert (report["signed_events"], report["unsigned_events"]) == (0, NORTHMOOR_EVENTS)
+
+
+def test_a_trust_key_that_is_not_a_key_is_refused_with_exit_2(signed: SignedLedger) -> None:
+    line = one_line(run_cli(signed, "verify", "--trust-key", "nonsense"), 2)
+
+    assert "--trust-key 'nonsense'" in line
+
+
 # A ledger that grows: read only, one per backend for the module.
 
 GROWN_EVENTS = 540  # more than two blocks of 256 leaves: stored subtrees are used
@@ -562,6 +706,9 @@ def test_after_more_events_and_a_new_checkpoint_the_ledger_still_verifies(grown:
     assert result.returncode == 0, result.stderr
     assert message_lines(result.stderr) == []
     assert result.stdout.startswith(f"Verified {grown.events:,} events and 2 signed checkpoint(s)")
+    later = grown.events - grown.second.tree_size
+    assert f"the {later} later events are checked by the chain alone" in result.stdout
+    assert (report.signed_events, report.unsigned_events) == (grown.second.tree_size, later)
 
 
 def assert_proof_holds(proof: InclusionProof, grown: Grown, leaves: Sequence[bytes]) -> None:

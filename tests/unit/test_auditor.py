@@ -3,25 +3,21 @@
 `MemoryLog` is a small fake of the `AuditLog` port: events and chain links held
 in dictionaries by position, written the way the chained recorders write them,
 and open to the same edits someone with write access to a database could make.
-Signatures are real Ed25519 (`adapters.signing`). One test opens a real SQLite
-ledger through `bootstrap`, for the trusted key the composition root supplies.
+Signatures are real Ed25519 (`adapters.signing`). The keys the composition root
+trusts are tested in tests/integration/test_signing_key.py.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from datetime import UTC, datetime
-from pathlib import Path
 from uuid import uuid5
 
 import msgspec
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
-from adapters.bootstrap import bootstrap
-from adapters.settings import Settings
 from adapters.signing import Signer, key_id, verify_signature
 from domain.audit import GENESIS, Checkpoint, chain_next, event_leaf_hash
 from domain.merkle import EMPTY_ROOT, ListNodes, NodeSource, verify_inclusion
@@ -36,7 +32,7 @@ from services.audit import (
     Problem,
     VerifyReport,
 )
-from services.demo import NORTHMOOR, ScenarioClock, write_northmoor
+from services.demo import NORTHMOOR
 
 AT = datetime(2026, 5, 2, 9, 0, tzinfo=UTC)
 DECISION = uuid5(NORTHMOOR, "unit/decision")
@@ -119,7 +115,7 @@ def a_signer() -> Signer:
 
 
 def an_auditor(log: MemoryLog, *trusted: Signer) -> Auditor:
-    return Auditor(log, verify_signature, trusted_keys=frozenset(s.key_id for s in trusted))
+    return Auditor(log, verify_signature, trusted_keys=frozenset(s.public_key for s in trusted))
 
 
 @pytest.fixture
@@ -239,9 +235,31 @@ def test_an_intact_log_gives_a_report_with_its_size_root_and_checkpoint_count(
         tree_size=9,
         root_hash=merkle_root(log.leaves()).hex(),
         problem=None,
+        checkpoints_checked=True,
+        trusted_keys=(signer.key_id,),
+        signed_events=7,
+        unsigned_events=2,
     )
     assert report.summary() == (
-        f"Verified 9 events and 2 signed checkpoint(s): intact (root {report.root_hash[:16]}…)."
+        f"Verified 9 events and 2 signed checkpoint(s): intact (root {report.root_hash[:16]}…). "
+        "The latest checkpoint covers 7; the 2 later events are checked by the chain alone "
+        "until the next `inclusion-ledger checkpoint`."
+    )
+
+
+def test_a_log_the_latest_checkpoint_covers_says_nothing_of_later_events(
+    log: MemoryLog, signer: Signer
+) -> None:
+    auditor = an_auditor(log, signer)
+    log.append_many(4)
+    auditor.checkpoint(signer, at=AT)
+
+    report = auditor.verify()
+
+    assert report.ok
+    assert (report.signed_events, report.unsigned_events) == (4, 0)
+    assert report.summary() == (
+        f"Verified 4 events and 1 signed checkpoint(s): intact (root {report.root_hash[:16]}…)."
     )
 
 
@@ -260,8 +278,8 @@ def test_the_summary_of_a_long_log_groups_thousands() -> None:
     )
 
 
-def test_an_empty_log_reports_nothing_to_verify(log: MemoryLog) -> None:
-    report = an_auditor(log).verify()
+def test_an_empty_log_reports_nothing_to_verify(log: MemoryLog, signer: Signer) -> None:
+    report = an_auditor(log, signer).verify()
 
     assert report.ok
     assert (report.events, report.checkpoints, report.tree_size) == (0, 0, 0)
@@ -309,7 +327,7 @@ def test_a_report_round_trips_through_json_as_verify_prints_it(
     an_auditor(log).checkpoint(signer, at=AT)
     log.stored[2] = (*log.stored[2][:4], b"edited")
 
-    report = an_auditor(log).verify()
+    report = an_auditor(log, signer).verify()
 
     decoded = msgspec.json.decode(msgspec.json.encode(report), type=VerifyReport)
     assert decoded == report
@@ -320,11 +338,13 @@ def test_a_report_round_trips_through_json_as_verify_prints_it(
     }
 
 
-def test_progress_hears_of_every_event_verified(log: MemoryLog) -> None:
+def test_progress_hears_of_every_event_verified(log: MemoryLog, signer: Signer) -> None:
     log.append_many(7)
+    auditor = an_auditor(log, signer)
+    auditor.checkpoint(signer, at=AT)
     heard: list[tuple[int, int]] = []
 
-    an_auditor(log).verify(progress=lambda done, total: heard.append((done, total)))
+    auditor.verify(progress=lambda done, total: heard.append((done, total)))
 
     assert heard
     assert heard[-1] == (7, 7)
@@ -516,13 +536,32 @@ def test_positions_with_gaps_as_postgresql_leaves_them_verify_and_prove(
 # Trusted keys
 
 
-def test_with_no_trusted_keys_any_valid_signature_is_accepted(
-    signed_log: MemoryLog,
+def test_with_no_trusted_key_no_checkpoint_is_vouched_for_and_the_log_is_not_verified(
+    signed_log: MemoryLog, signer: Signer
 ) -> None:
-    stranger = a_signer()
-    signed_log.saved[0] = resign(signed_log.saved[0], stranger)
+    genuine = an_auditor(signed_log).verify()
+    signed_log.saved[0] = resign(signed_log.saved[0], a_signer())
+    forged = an_auditor(signed_log).verify()
 
-    assert an_auditor(signed_log).verify().ok
+    for report in (genuine, forged):
+        assert not report.ok
+        assert report.problem is not None
+        assert (report.problem.kind, report.problem.position) == ("untrusted", None)
+        assert report.trusted_keys == ()
+        assert report.checkpoints == 1
+    summary = forged.summary()
+    assert summary.startswith("Not verified: no key is trusted to have signed the checkpoints;")
+    for way in ("--trust-key", "--trusted-keys", "LEDGER_TRUSTED_KEYS_FILE", "--no-checkpoints"):
+        assert way in summary
+    assert "Tampering" not in summary
+
+
+def test_an_empty_log_with_no_trusted_key_is_not_verified_either(log: MemoryLog) -> None:
+    report = an_auditor(log).verify()
+
+    assert not report.ok
+    assert report.problem is not None
+    assert report.problem.kind == "untrusted"
 
 
 def test_a_checkpoint_signed_by_a_trusted_key_verifies(
@@ -561,42 +600,149 @@ def test_a_checkpoint_claiming_a_trusted_key_id_over_another_public_key_is_refus
     assert problem.position is None
 
 
-def test_the_ledger_trusts_the_key_in_its_key_file_once_there_is_one(tmp_path: Path) -> None:
-    clock = ScenarioClock(datetime(2025, 9, 1, tzinfo=UTC))
-    key_file = tmp_path / "keys" / "signing-key.pem"
-    settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'ledger.db'}", signing_key_file=str(key_file)
-    )
-    ledger = bootstrap(settings, clock=clock)
-    try:
-        write_northmoor(ledger.app, clock)
-        stranger = a_signer()
-        ledger.auditor().checkpoint(stranger, at=AT)
-        without_key_file = ledger.auditor()
-        assert without_key_file.trusted_keys == frozenset()
-        assert without_key_file.verify().ok
+def test_a_checkpoint_carrying_a_key_or_signature_that_is_not_hex_is_a_signature_problem(
+    signed_log: MemoryLog, signer: Signer
+) -> None:
+    for field in ("public_key", "signature"):
+        original = signed_log.saved[0]
+        signed_log.saved[0] = msgspec.structs.replace(original, **{field: "not hex"})
 
-        key_file.parent.mkdir()
-        key_file.write_bytes(
-            Ed25519PrivateKey.generate().private_bytes(
-                Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()
-            )
-        )
-        key_file.chmod(0o600)
-        own = ledger.signer()
-        with_key_file = ledger.auditor()
+        problem = verify_after(signed_log, signer, field)
 
-        assert with_key_file.trusted_keys == frozenset({own.key_id})
-        report = with_key_file.verify()
-        assert report.problem == Problem(
-            kind="key",
+        assert problem == Problem(
+            kind="signature",
             position=None,
-            detail=f"checkpoint 1 is signed by unknown key {stranger.key_id}",
+            detail="checkpoint 1 carries a key or signature that is not hex",
         )
-        with_key_file.checkpoint(own, at=AT)
-        assert with_key_file.verify().problem == report.problem  # checkpoint 1 is still foreign
-    finally:
-        ledger.close()
+        signed_log.saved[0] = original
+
+
+# Events no checkpoint covers
+
+
+def test_events_that_no_checkpoint_covers_are_not_verified_naming_what_to_run(
+    log: MemoryLog, signer: Signer
+) -> None:
+    log.append_many(3)
+
+    report = an_auditor(log, signer).verify()
+
+    assert not report.ok
+    assert report.problem is not None
+    assert (report.problem.kind, report.problem.position) == ("unsigned", None)
+    assert (report.events, report.signed_events, report.unsigned_events) == (3, 0, 3)
+    assert report.summary() == (
+        "Not verified: no signed checkpoint covers the 3 events (if one was made before, it has "
+        "been removed); run `inclusion-ledger checkpoint` to sign the log as it stands, or "
+        "`inclusion-ledger verify --no-checkpoints` to check the chain alone."
+    )
+
+
+def test_deleting_every_checkpoint_does_not_read_as_intact(
+    signed_log: MemoryLog, signer: Signer
+) -> None:
+    assert an_auditor(signed_log, signer).verify().ok
+    signed_log.saved.clear()
+
+    problem = verify_after(signed_log, signer, "no checkpoints")
+
+    assert problem.kind == "unsigned"
+    assert "the 10 events" in problem.detail
+
+
+def test_a_checkpoint_of_the_empty_log_covers_none_of_the_events_written_after_it(
+    log: MemoryLog, signer: Signer
+) -> None:
+    auditor = an_auditor(log, signer)
+    auditor.checkpoint(signer, at=AT)
+    log.append_many(2)
+
+    problem = verify_after(log, signer, "empty checkpoint")
+
+    assert problem.kind == "unsigned"
+    assert "the 2 events" in problem.detail
+
+
+def test_tampering_is_reported_before_events_no_checkpoint_covers(
+    log: MemoryLog, signer: Signer
+) -> None:
+    log.append_many(3)
+    log.stored[2] = (*log.stored[2][:4], b"edited")
+
+    problem = verify_after(log, signer, "edited, unsigned")
+
+    assert (problem.kind, problem.position) == ("changed", 2)
+
+
+# The chain alone
+
+
+def test_the_chain_alone_is_checked_without_any_trusted_key_and_the_summary_says_so(
+    signed_log: MemoryLog,
+) -> None:
+    signed_log.append_many(2)
+
+    report = an_auditor(signed_log).verify(checkpoints=False)
+
+    assert report.ok, report
+    assert report.checkpoints_checked is False
+    assert report.trusted_keys == ()
+    assert (report.events, report.checkpoints) == (12, 1)
+    assert (report.signed_events, report.unsigned_events) == (0, 12)
+    assert report.root_hash == merkle_root(signed_log.leaves()).hex()
+    assert report.summary() == (
+        f"Verified 12 events by the chain alone: intact (root {report.root_hash[:16]}…); "
+        "checkpoint signatures and roots were not checked."
+    )
+    assert msgspec.to_builtins(report)["checkpoints_checked"] is False
+
+
+def change_event_4(log: MemoryLog) -> None:
+    log.stored[4] = (*log.stored[4][:4], b"edited")
+
+
+def delete_event_4(log: MemoryLog) -> None:
+    del log.stored[4]
+
+
+def insert_an_unchained_event(log: MemoryLog) -> None:
+    del log.chain[log.append(b"unchained")]
+
+
+def alter_chain_value_3(log: MemoryLog) -> None:
+    log.chain[3] = (*log.chain[3][:3], hashlib.sha256(b"forged").digest())
+
+
+@pytest.mark.parametrize(
+    ("edit", "kind", "position"),
+    [
+        (change_event_4, "changed", 4),
+        (delete_event_4, "missing", 4),
+        (insert_an_unchained_event, "inserted", 7),
+        (alter_chain_value_3, "chain", 3),
+    ],
+)
+def test_the_chain_alone_still_catches_changed_missing_inserted_events_and_chain_edits(
+    log: MemoryLog, edit: Callable[[MemoryLog], None], kind: str, position: int
+) -> None:
+    log.append_many(6)
+    edit(log)
+
+    problem = an_auditor(log).verify(checkpoints=False).problem
+
+    assert problem is not None
+    assert (problem.kind, problem.position) == (kind, position)
+
+
+def test_the_chain_alone_does_not_read_the_checkpoints_signatures_or_roots(
+    signed_log: MemoryLog, signer: Signer
+) -> None:
+    signed_log.saved[0] = msgspec.structs.replace(
+        signed_log.saved[0], root_hash=EMPTY_ROOT.hex(), signature="00"
+    )
+
+    assert an_auditor(signed_log, signer).verify(checkpoints=False).ok
+    assert verify_after(signed_log, signer, "edited checkpoint").kind == "signature"
 
 
 # Proofs
