@@ -43,6 +43,10 @@ class InvalidTermsOfReference(LedgerRuleBroken):
     rule = "terms of reference must be workable"
 
 
+class TermsUnchanged(LedgerRuleBroken):
+    rule = "terms of reference are adopted only when they change"
+
+
 class QuorumNotMet(LedgerRuleBroken):
     rule = "quorum under the terms of reference in force"
 

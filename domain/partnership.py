@@ -14,6 +14,7 @@ from domain.errors import (
     InvalidValue,
     MemberNotActive,
     NoTermsOfReference,
+    TermsUnchanged,
 )
 from domain.values import Actor, MemberRecord, Sector, TermsOfReference
 
@@ -96,6 +97,16 @@ class InterestDeclared(LedgerEvent):
             has_interest=self.has_interest,
             nature=self.nature,
         )
+
+
+def _same_terms(
+    terms: TermsOfReference, quorum: int, forum_required: bool, description: str
+) -> bool:
+    return (terms.quorum, terms.forum_required, terms.description.strip()) == (
+        quorum,
+        forum_required,
+        description.strip(),
+    )
 
 
 class Partnership(LedgerAggregate):
@@ -184,7 +195,14 @@ class Partnership(LedgerAggregate):
             raise InvalidTermsOfReference(
                 "Terms that require the parent carer forum need an active forum member first."
             )
-        version = 1 if self.terms is None else self.terms.version + 1
+        current = self.terms
+        if current is not None and _same_terms(current, quorum, forum_required, description):
+            raise TermsUnchanged(
+                f"These terms of reference are already in force in {self.name} (version "
+                f"{current.version}), so nothing was adopted; change the quorum, the forum "
+                "requirement or the description to adopt new terms."
+            )
+        version = 1 if current is None else current.version + 1
         terms = TermsOfReference(
             version=version, quorum=quorum, forum_required=forum_required, description=description
         )

@@ -1248,6 +1248,8 @@ class _Story:
         description = f"Quorum: {quorum} voting members" + (
             " including a parent carer forum representative." if forum_required else "."
         )
+        if (quorum, forum_required) == (p.quorum, p.forum_required):  # unchanged terms are refused
+            description += f" Reaffirmed on review, {self.date:%B %Y}."
         self.emit(
             c.AdoptTermsOfReference(
                 actor=p.chair,

@@ -3,6 +3,7 @@ terms of reference must be workable."""
 
 from __future__ import annotations
 
+import msgspec
 import pytest
 
 from domain.errors import (
@@ -12,6 +13,7 @@ from domain.errors import (
     MemberNotActive,
     NoTermsOfReference,
     QuorumNotMet,
+    TermsUnchanged,
 )
 from domain.partnership import Partnership, TermsOfReferenceAdopted
 from domain.values import Sector, Stance
@@ -250,6 +252,46 @@ def test_adopting_terms_again_puts_a_new_version_in_force(app: LedgerApplication
     assert (terms.version, terms.quorum, terms.forum_required) == (2, 4, False)
     adopted = [e for e in events_of(app, partnership_id) if isinstance(e, TermsOfReferenceAdopted)]
     assert [e.terms.version for e in adopted] == [1, 2]
+
+
+@pytest.mark.parametrize(
+    "description",
+    ["Quorum: 3 voting members.", "  Quorum: 3 voting members.  "],
+    ids=["identical", "identical-but-for-spaces"],
+)
+def test_adopting_the_terms_already_in_force_is_refused_and_adopts_nothing(
+    app: LedgerApplication, description: str
+) -> None:
+    partnership_id = a_ready_partnership(app, quorum=3)
+    again = msgspec.structs.replace(
+        terms_of_reference(partnership_id, quorum=3), description=description
+    )
+
+    assert_refused(
+        app,
+        again,
+        TermsUnchanged,
+        match=(
+            r"These terms of reference are already in force in Eastvale SEND and AP Partnership "
+            r"\(version 1\), so nothing was adopted"
+        ),
+        unchanged=partnership_id,
+    )
+    assert app.load(Partnership, partnership_id).terms_in_force().version == 1
+
+
+def test_terms_differing_only_in_their_description_are_adopted_as_a_new_version(
+    app: LedgerApplication,
+) -> None:
+    partnership_id = a_ready_partnership(app, quorum=3)
+    reworded = msgspec.structs.replace(
+        terms_of_reference(partnership_id, quorum=3),
+        description="Quorum: 3 voting members; the forum co-chair or their deputy.",
+    )
+
+    app.handle(reworded)
+
+    assert app.load(Partnership, partnership_id).terms_in_force().version == 2
 
 
 def test_a_decision_is_not_taken_without_terms_of_reference_in_force(
