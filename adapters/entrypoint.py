@@ -88,6 +88,7 @@ def _run(argv: list[str]) -> int:
             verify_signature=verify_signature,
             key_id=key_id,
             signing_key=lambda: load_signer(signing_key_path(settings)),
+            max_command_bytes=settings.max_command_bytes,
         )
         code: int = args.handler(args, ctx)
         return code

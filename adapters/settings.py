@@ -9,6 +9,8 @@ from typing import Literal
 
 import msgspec
 
+from services.command_json import DEFAULT_MAX_COMMAND_BYTES
+
 DEFAULT_DATABASE_URL = "sqlite:///./ledger-data/ledger.db"
 
 LogFormat = Literal["json", "console"]
@@ -27,6 +29,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     trusted_keys_file: str | None = None
     log_format: LogFormat = "json"
     log_level: str = "info"
+    max_command_bytes: int = DEFAULT_MAX_COMMAND_BYTES
 
     @classmethod
     def from_env(
@@ -36,7 +39,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         log_format = env.get("LEDGER_LOG_FORMAT") or ("console" if sys.stderr.isatty() else "json")
         if log_format not in ("json", "console"):
             raise SettingsError(f"LEDGER_LOG_FORMAT must be json or console, not {log_format!r}.")
-        values: dict[str, str | None] = {
+        values: dict[str, str | int | None] = {
             "database_url": env.get("LEDGER_DATABASE_URL") or DEFAULT_DATABASE_URL,
             "nats_url": env.get("LEDGER_NATS_URL") or None,
             "master_key": env.get("LEDGER_MASTER_KEY") or None,
@@ -45,9 +48,25 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             "trusted_keys_file": env.get("LEDGER_TRUSTED_KEYS_FILE") or None,
             "log_format": log_format,
             "log_level": (env.get("LEDGER_LOG_LEVEL") or "info").lower(),
+            "max_command_bytes": _positive(
+                env, "LEDGER_MAX_COMMAND_BYTES", DEFAULT_MAX_COMMAND_BYTES
+            ),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         try:
             return msgspec.convert(values, cls)
         except msgspec.ValidationError as e:
             raise SettingsError(f"Invalid setting: {e}") from None
+
+
+def _positive(env: Mapping[str, str], name: str, default: int) -> int:
+    value = env.get(name)
+    if not value:
+        return default
+    try:
+        number = int(value.replace("_", ""))
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise SettingsError(f"{name} must be a whole number of bytes, at least 1, not {value!r}.")
+    return number

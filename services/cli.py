@@ -35,7 +35,12 @@ from services.bundle import (
     stored_event_time,
     verify_bundle,
 )
-from services.commands import AnyCommand
+from services.command_json import (
+    DEFAULT_MAX_COMMAND_BYTES,
+    InvalidCommand,
+    command_schema,
+    decode_command,
+)
 from services.demo import ScenarioClock, write_northmoor
 from services.ledger import Clock, LedgerApplication, utc_now
 from services.progress import ProgressBar
@@ -98,6 +103,7 @@ class CliContext:
     key_id: Callable[[bytes], str] | None = None
     # The configured signing key, loaded but never created (`keys public`).
     signing_key: Callable[[], Signing] | None = None
+    max_command_bytes: int = DEFAULT_MAX_COMMAND_BYTES
 
     @property
     def store_label(self) -> str:
@@ -149,8 +155,10 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    # `--db` is taken before the subcommand or after it (the later one wins).
+    db_help = "database URL (overrides LEDGER_DATABASE_URL)"
     common = _Parser(add_help=False)
-    common.add_argument("--db", metavar="URL", help="database URL (overrides LEDGER_DATABASE_URL)")
+    common.add_argument("--db", metavar="URL", default=argparse.SUPPRESS, help=db_help)
     as_json = _Parser(add_help=False)
     as_json.add_argument("--json", action="store_true", help="print one JSON document")
 
@@ -159,6 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Inclusion Ledger: decisions, contributions and plan revisions as "
         "immutable events.",
     )
+    parser.add_argument("--db", metavar="URL", help=db_help)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     demo = sub.add_parser(
@@ -344,7 +353,12 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common, as_json],
         help='execute one command given as JSON (e.g. {"type": "RecordVote", ...})',
     )
-    run.add_argument("payload", metavar="JSON", help="the command as JSON, or - for stdin")
+    run.add_argument(
+        "payload", nargs="?", metavar="JSON", help="the command as JSON, or - for stdin"
+    )
+    run.add_argument(
+        "--schema", action="store_true", help="print the JSON Schema of every command type"
+    )
     run.set_defaults(handler=cmd_command)
     return parser
 
@@ -405,10 +419,19 @@ def cmd_partnerships(args: argparse.Namespace, ctx: CliContext) -> int:
     return 0
 
 
+def _within_log(session: Session, position: int | None) -> None:
+    """`--at-position` names a position the log has reached."""
+    head = session.projector.head()
+    if position is not None and position > head:
+        raise UsageError(
+            f"--at-position {position} is past the head of the log, which is at position {head}."
+        )
+
+
 def cmd_plan_show(args: argparse.Namespace, ctx: CliContext) -> int:
-    plan = ctx.open_ledger(None).queries.plan(
-        args.plan_id, as_of=args.as_of, at_position=args.at_position
-    )
+    session = ctx.open_ledger(None)
+    _within_log(session, args.at_position)
+    plan = session.queries.plan(args.plan_id, as_of=args.as_of, at_position=args.at_position)
     if args.json:
         emit_json(ctx.out, plan)
     else:
@@ -417,7 +440,9 @@ def cmd_plan_show(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def cmd_decision_show(args: argparse.Namespace, ctx: CliContext) -> int:
-    provenance = ctx.open_ledger(None).queries.decision(
+    session = ctx.open_ledger(None)
+    _within_log(session, args.at_position)
+    provenance = session.queries.decision(
         args.decision_id, as_of=args.as_of, at_position=args.at_position
     )
     if args.json:
@@ -472,17 +497,20 @@ def cmd_events(args: argparse.Namespace, ctx: CliContext) -> int:
     return 0
 
 
-COMMAND_DECODER: msgspec.json.Decoder[AnyCommand] = msgspec.json.Decoder(AnyCommand)
-
-
 def cmd_command(args: argparse.Namespace, ctx: CliContext) -> int:
-    raw = sys.stdin.read() if args.payload == "-" else args.payload
+    if args.schema:
+        if args.payload is not None:
+            raise UsageError("command: give either JSON or --schema, not both.")
+        emit_json(ctx.out, command_schema())
+        return 0
+    if args.payload is None:
+        raise UsageError("command: give the command as JSON, - for stdin, or --schema.")
+    limit = ctx.max_command_bytes
+    raw = sys.stdin.buffer.read(limit + 1) if args.payload == "-" else args.payload.encode()
     try:
-        command = COMMAND_DECODER.decode(raw.encode())
-    except msgspec.ValidationError as e:
-        raise UsageError(f"The command is not valid: {e}.") from None
-    except msgspec.DecodeError as e:
-        raise UsageError(f"The command is not JSON: {e}.") from None
+        command = decode_command(raw, max_bytes=limit)
+    except InvalidCommand as e:
+        raise UsageError(str(e)) from None
     app = ctx.open_ledger(None).app
     aggregate_id = app.handle(command)
     log.info("command.stored", command=type(command).__name__, aggregate_id=str(aggregate_id))
@@ -847,6 +875,7 @@ def cmd_keys_public(args: argparse.Namespace, ctx: CliContext) -> int:
 
 def cmd_projections_rebuild(args: argparse.Namespace, ctx: CliContext) -> int:
     session = ctx.open_ledger(None)
+    _within_log(session, args.at_position)
     until = args.at_position
     if args.as_of is not None:
         until = log_position_at(session.app, args.as_of)

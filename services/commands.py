@@ -2,14 +2,21 @@
 
 A command that creates an aggregate may carry the id to use (so a retried
 command creates nothing twice); otherwise the service assigns one.
+
+Every command refuses fields it does not define, so a misspelt optional field is
+an error rather than a default stored without a word. Text fields have a maximum
+length by kind (below); commands given as JSON are decoded by
+`services.command_json`, which enforces both and names the field.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 from uuid import UUID
 
 import msgspec
+from msgspec import Meta
 
 from domain.plan_template import PlanTemplate
 from domain.values import (
@@ -26,65 +33,83 @@ from domain.values import (
     Stance,
 )
 
+# The longest text each kind of field takes, in characters (distinct numbers, so a
+# refusal can name the kind from the limit).
+TEXT_LIMITS: dict[str, int] = {
+    "a reference": 100,  # ids given by the caller, references, codes, tags, section keys
+    "a name": 200,  # people, partnerships, organisations, roles, kinds, channels, formats
+    "a title": 300,  # decisions, plans, meetings, actions
+    "a web address": 2000,
+    "free text": 20_000,  # contributions, decision text, reasons, rationales, notes, summaries
+    "a plan section": 100_000,
+}
 
-class Command(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+Reference = Annotated[str, Meta(max_length=TEXT_LIMITS["a reference"])]
+Name = Annotated[str, Meta(max_length=TEXT_LIMITS["a name"])]
+Title = Annotated[str, Meta(max_length=TEXT_LIMITS["a title"])]
+WebAddress = Annotated[str, Meta(max_length=TEXT_LIMITS["a web address"])]
+FreeText = Annotated[str, Meta(max_length=TEXT_LIMITS["free text"])]
+SectionBody = Annotated[str, Meta(max_length=TEXT_LIMITS["a plan section"])]
+
+
+class Command(msgspec.Struct, frozen=True, kw_only=True, tag=True, forbid_unknown_fields=True):
     actor: Actor
 
 
 class EstablishPartnership(Command, frozen=True, kw_only=True):
-    name: str
-    kind: str
-    la_code: str
-    icb_code: str
+    name: Name
+    kind: Name
+    la_code: Reference
+    icb_code: Reference
     partnership_id: UUID | None = None
 
 
 class AppointMember(Command, frozen=True, kw_only=True):
     partnership_id: UUID
-    member_id: str
-    name: str
-    role: str
+    member_id: Reference
+    name: Name
+    role: Name
     sector: Sector
-    organisation: str
+    organisation: Name
     voting: bool = True
 
 
 class StandDownMember(Command, frozen=True, kw_only=True):
     partnership_id: UUID
-    member_id: str
-    reason: str
+    member_id: Reference
+    reason: FreeText
 
 
 class AdoptTermsOfReference(Command, frozen=True, kw_only=True):
     partnership_id: UUID
     quorum: int
     forum_required: bool
-    description: str = ""
+    description: FreeText = ""
 
 
 class DeclareInterest(Command, frozen=True, kw_only=True):
     partnership_id: UUID
-    member_id: str
+    member_id: Reference
     decision_id: UUID
     has_interest: bool
-    nature: str = ""
+    nature: FreeText = ""
 
 
 class DraftPlan(Command, frozen=True, kw_only=True):
     partnership_id: UUID
-    title: str
+    title: Title
     template: PlanTemplate
     period_start: date
     period_end: date
-    sections: dict[str, str] = {}
+    sections: dict[Reference, SectionBody] = {}
     plan_id: UUID | None = None
 
 
 class ReviseSection(Command, frozen=True, kw_only=True):
     plan_id: UUID
-    section: str
-    text: str
-    rationale: str
+    section: Reference
+    text: SectionBody
+    rationale: FreeText
     cited_decisions: tuple[UUID, ...] = ()
     cited_contributions: tuple[UUID, ...] = ()
 
@@ -94,13 +119,13 @@ class OpenConsultation(Command, frozen=True, kw_only=True):
     opens_on: date
     closes_on: date
     channels: tuple[Channel, ...]
-    accessible_formats: tuple[str, ...] = ()
+    accessible_formats: tuple[Name, ...] = ()
 
 
 class CloseConsultation(Command, frozen=True, kw_only=True):
     plan_id: UUID
     responses_received: int
-    summary: str = ""
+    summary: FreeText = ""
 
 
 class SubmitPlanForQA(Command, frozen=True, kw_only=True):
@@ -110,7 +135,7 @@ class SubmitPlanForQA(Command, frozen=True, kw_only=True):
 class RecordQAFeedback(Command, frozen=True, kw_only=True):
     plan_id: UUID
     outcome: QAOutcome
-    findings: tuple[str, ...] = ()
+    findings: tuple[FreeText, ...] = ()
 
 
 class ApprovePlan(Command, frozen=True, kw_only=True):
@@ -119,68 +144,68 @@ class ApprovePlan(Command, frozen=True, kw_only=True):
 
 class PublishPlan(Command, frozen=True, kw_only=True):
     plan_id: UUID
-    local_offer_url: str
+    local_offer_url: WebAddress
 
 
 class SupersedePlan(Command, frozen=True, kw_only=True):
     plan_id: UUID
-    reason: str
+    reason: FreeText
     superseded_by: UUID | None = None
 
 
 class SubmitContribution(Command, frozen=True, kw_only=True):
     partnership_id: UUID
-    reference: str
-    subject_ref: str
+    reference: Reference
+    subject_ref: Reference
     contributor_kind: ContributorKind
-    contributor_name: str
+    contributor_name: Name
     channel: Channel
     depth: Depth
-    text: str
-    themes: tuple[str, ...] = ()
-    sections: tuple[str, ...] = ()
+    text: FreeText
+    themes: tuple[Reference, ...] = ()
+    sections: tuple[Reference, ...] = ()
     plan_id: UUID | None = None
     contribution_id: UUID | None = None
 
 
 class TriageContribution(Command, frozen=True, kw_only=True):
     contribution_id: UUID
-    themes: tuple[str, ...] = ()
-    sections: tuple[str, ...] = ()
-    note: str = ""
+    themes: tuple[Reference, ...] = ()
+    sections: tuple[Reference, ...] = ()
+    note: FreeText = ""
 
 
 class RouteContributionToIndividualCase(Command, frozen=True, kw_only=True):
     contribution_id: UUID
-    reason: str
+    reason: FreeText
 
 
 class IssueResponse(Command, frozen=True, kw_only=True):
     contribution_id: UUID
     outcome: ResponseOutcome
-    rationale: str = ""
-    actions: tuple[str, ...] = ()
+    rationale: FreeText = ""
+    actions: tuple[FreeText, ...] = ()
 
 
 class RecordDeidentifiedSummary(Command, frozen=True, kw_only=True):
     contribution_id: UUID
-    summary: str
+    summary: FreeText
 
 
 class NotifyContributor(Command, frozen=True, kw_only=True):
     contribution_id: UUID
-    channel: str
+    channel: Name
 
 
 class ProposeDecision(Command, frozen=True, kw_only=True):
     partnership_id: UUID
-    reference: str
-    title: str
+    reference: Reference
+    title: Title
     category: DecisionCategory
-    text: str
-    proposer_id: str
-    options: tuple[str, ...] = ()
-    evidence: tuple[str, ...] = ()
+    text: FreeText
+    proposer_id: Reference
+    options: tuple[FreeText, ...] = ()
+    evidence: tuple[FreeText, ...] = ()
     decision_id: UUID | None = None
 
 
@@ -188,92 +213,92 @@ class LinkContribution(Command, frozen=True, kw_only=True):
     decision_id: UUID
     contribution_id: UUID
     influence: Influence
-    note: str = ""
+    note: FreeText = ""
 
 
 class UnlinkContribution(Command, frozen=True, kw_only=True):
     decision_id: UUID
     contribution_id: UUID
-    reason: str
+    reason: FreeText
 
 
 class AmendDecision(Command, frozen=True, kw_only=True):
     decision_id: UUID
-    text: str
-    rationale: str
+    text: FreeText
+    rationale: FreeText
     caused_by: tuple[UUID, ...] = ()
 
 
 class RecordVote(Command, frozen=True, kw_only=True):
     decision_id: UUID
-    member_id: str
+    member_id: Reference
     stance: Stance
-    reason: str = ""
+    reason: FreeText = ""
 
 
 class TakeDecision(Command, frozen=True, kw_only=True):
     decision_id: UUID
     meeting_id: UUID
     outcome: DecisionOutcome
-    rationale: str
+    rationale: FreeText
     coproduced: bool = False
 
 
 class DeferDecision(Command, frozen=True, kw_only=True):
     decision_id: UUID
-    reason: str
+    reason: FreeText
     until: date | None = None
 
 
 class ScheduleReview(Command, frozen=True, kw_only=True):
     decision_id: UUID
     review_on: date
-    reason: str = ""
+    reason: FreeText = ""
 
 
 class SupersedeDecision(Command, frozen=True, kw_only=True):
     decision_id: UUID
     superseded_by: UUID
-    rationale: str
+    rationale: FreeText
 
 
 class ScheduleMeeting(Command, frozen=True, kw_only=True):
     partnership_id: UUID
-    title: str
+    title: Title
     held_at: datetime
     meeting_id: UUID | None = None
 
 
 class RecordAttendance(Command, frozen=True, kw_only=True):
     meeting_id: UUID
-    present: tuple[str, ...]
-    apologies: tuple[str, ...] = ()
+    present: tuple[Reference, ...]
+    apologies: tuple[Reference, ...] = ()
 
 
 class ApproveMinutes(Command, frozen=True, kw_only=True):
     meeting_id: UUID
-    summary: str = ""
+    summary: FreeText = ""
 
 
 class CommitAction(Command, frozen=True, kw_only=True):
     decision_id: UUID
-    reference: str
-    title: str
-    owner: str
+    reference: Reference
+    title: Title
+    owner: Name
     due_on: date
-    measure: str = ""
+    measure: FreeText = ""
     action_id: UUID | None = None
 
 
 class ReportProgress(Command, frozen=True, kw_only=True):
     action_id: UUID
-    note: str
+    note: FreeText
     percent_complete: int
 
 
 class CompleteAction(Command, frozen=True, kw_only=True):
     action_id: UUID
-    note: str = ""
+    note: FreeText = ""
 
 
 AnyCommand = (
