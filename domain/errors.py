@@ -107,6 +107,10 @@ class InvalidTemplate(LedgerRuleBroken):
     rule = "a plan template must be a consistent state machine"
 
 
+class UnknownTemplate(LedgerRuleBroken):
+    rule = "plans are drafted from a registered template"
+
+
 class ConsultationOpen(LedgerRuleBroken):
     rule = "nothing is submitted while consultation is open"
 
@@ -117,6 +121,10 @@ class ContributionsAwaitingTriage(LedgerRuleBroken):
 
 class QAApprovalMissing(LedgerRuleBroken):
     rule = "a plan is approved only after QA feedback approves it"
+
+
+class PublicationNotApproved(LedgerRuleBroken):
+    rule = "a plan is published only as the version DfE approved"
 
 
 class ContributionNotTriaged(LedgerRuleBroken):

@@ -14,6 +14,7 @@ from domain.errors import (
     ContributionsAwaitingTriage,
     InvalidValue,
     PlanFrozen,
+    PublicationNotApproved,
     QAApprovalMissing,
     RationaleRequired,
 )
@@ -72,6 +73,7 @@ class SectionRevised(LedgerEvent):
             current, revision=self.revision, text=self.text
         )
         aggregate.stage = self.stage
+        aggregate.qa_approved = aggregate.approved_unchanged = False  # a new version
 
 
 class ConsultationOpened(LedgerEvent):
@@ -132,7 +134,7 @@ class PlanSubmittedForQA(LedgerEvent):
     def apply(self, aggregate: InclusionPlan) -> None:
         aggregate.stage = self.stage
         aggregate.submitted_versions[self.version] = self.content_hash
-        aggregate.qa_approved = False
+        aggregate.qa_approved = aggregate.approved_unchanged = False
 
 
 class QAFeedbackReceived(LedgerEvent):
@@ -155,6 +157,7 @@ class PlanApproved(LedgerEvent):
 
     def apply(self, aggregate: InclusionPlan) -> None:
         aggregate.stage = self.stage
+        aggregate.approved_unchanged = True
 
 
 class PlanPublished(LedgerEvent):
@@ -202,6 +205,7 @@ class InclusionPlan(LedgerAggregate):
         self.awaiting_triage: set[UUID] = set()
         self.submitted_versions: dict[int, str] = {}
         self.qa_approved = False
+        self.approved_unchanged = False
         self.consultation_open = False
         self.local_offer_url = ""
 
@@ -383,6 +387,10 @@ class InclusionPlan(LedgerAggregate):
 
     def publish(self, *, local_offer_url: str, actor: Actor, at: datetime) -> None:
         stage = self.plan_template.next_stage(self.stage, "publish")
+        if not self.approved_unchanged:
+            raise PublicationNotApproved(
+                f"{self.title} has changed since it was last approved, so it cannot be published."
+            )
         url = require_text(local_offer_url, InvalidValue, "Publishing needs the local offer link.")
         if not url.startswith(("https://", "http://")):
             raise InvalidValue(f"The local offer link must be a web address, not {url!r}.")

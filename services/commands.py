@@ -18,7 +18,7 @@ from uuid import UUID
 import msgspec
 from msgspec import Meta
 
-from domain.plan_template import PlanTemplate
+from domain.plan_template import TemplateRef
 from domain.values import (
     Actor,
     Channel,
@@ -98,7 +98,8 @@ class DeclareInterest(Command, frozen=True, kw_only=True):
 class DraftPlan(Command, frozen=True, kw_only=True):
     partnership_id: UUID
     title: Title
-    template: PlanTemplate
+    template: TemplateRef
+    """A registered template (`services/plan_templates.py`), by name and version."""
     period_start: date
     period_end: date
     sections: dict[Reference, SectionBody] = {}

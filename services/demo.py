@@ -194,7 +194,7 @@ def northmoor_steps() -> Iterator[tuple[datetime, c.AnyCommand]]:
             partnership_id=p,
             plan_id=plan,
             title="Northmoor Local Inclusion Plan 2026-2029",
-            template=LOCAL_INCLUSION_PLAN_V1,
+            template=LOCAL_INCLUSION_PLAN_V1.ref,
             period_start=date(2026, 4, 1),
             period_end=date(2029, 3, 31),
             sections={

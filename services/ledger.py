@@ -22,6 +22,7 @@ from domain.partnership import Partnership
 from domain.plan import InclusionPlan, SectionText
 from domain.values import Actor
 from services import commands as c
+from services.plan_templates import REGISTERED, PlanTemplates
 
 Clock = Callable[[], datetime]
 IdFactory = Callable[[], UUID]
@@ -95,10 +96,12 @@ class LedgerApplication(Application[UUID]):
         mapper_factory: MapperFactory,
         clock: Clock = utc_now,
         new_id: IdFactory = uuid4,
+        templates: PlanTemplates = REGISTERED,
     ) -> None:
         self._mapper_factory = mapper_factory
         self.clock = clock
         self.new_id = new_id
+        self.templates = templates
         self._batch: _Batch | None = None
         super().__init__(env)
 
@@ -314,7 +317,7 @@ class LedgerApplication(Application[UUID]):
             plan_id=cmd.plan_id or self.new_id(),
             partnership_id=partnership.id,
             title=cmd.title,
-            template=cmd.template,
+            template=self.templates.resolve(cmd.template),
             period_start=cmd.period_start,
             period_end=cmd.period_end,
             sections=tuple(SectionText(key=k, text=v) for k, v in cmd.sections.items()),

@@ -1,9 +1,13 @@
-"""Plan templates in force. Policy changes add a version here; plans keep theirs."""
+"""Plan templates in force: configuration, not caller input. Policy changes add a
+version here; plans keep theirs. Commands name a template by name and version and
+the ledger resolves it against `REGISTERED` (a test ledger may register others)."""
 
 from __future__ import annotations
 
-from domain.errors import NotFound
-from domain.plan_template import PlanTemplate, SectionTemplate, StageTransition
+from collections.abc import Iterator
+
+from domain.errors import InvalidTemplate, UnknownTemplate
+from domain.plan_template import PlanTemplate, SectionTemplate, StageTransition, TemplateRef
 
 
 def _t(action: str, source: str, target: str) -> StageTransition:
@@ -36,13 +40,34 @@ LOCAL_INCLUSION_PLAN_V1 = PlanTemplate(
     ),
 )
 
-TEMPLATES: dict[tuple[str, int], PlanTemplate] = {
-    (LOCAL_INCLUSION_PLAN_V1.name, LOCAL_INCLUSION_PLAN_V1.version): LOCAL_INCLUSION_PLAN_V1,
-}
+
+class PlanTemplates:
+    """Templates by name and version, each validated when registered (so a plan is
+    only drafted from one whose publication follows DfE approval)."""
+
+    def __init__(self, *templates: PlanTemplate) -> None:
+        self._by_ref: dict[TemplateRef, PlanTemplate] = {}
+        for t in templates:
+            t.validate()
+            if t.ref in self._by_ref:
+                raise InvalidTemplate(f"Template {t.name} v{t.version} is registered twice.")
+            self._by_ref[t.ref] = t
+
+    def resolve(self, ref: TemplateRef) -> PlanTemplate:
+        found = self._by_ref.get(ref)
+        if found is None:
+            registered = ", ".join(f"{r.name} v{r.version}" for r in self._by_ref) or "none"
+            raise UnknownTemplate(
+                f"No plan template {ref.name} v{ref.version} is registered (registered: "
+                f"{registered})."
+            )
+        return found
+
+    def including(self, *templates: PlanTemplate) -> PlanTemplates:
+        return PlanTemplates(*self._by_ref.values(), *templates)
+
+    def __iter__(self) -> Iterator[PlanTemplate]:
+        return iter(self._by_ref.values())
 
 
-def template(name: str, version: int) -> PlanTemplate:
-    try:
-        return TEMPLATES[(name, version)]
-    except KeyError:
-        raise NotFound(f"No plan template {name} v{version}.") from None
+REGISTERED = PlanTemplates(LOCAL_INCLUSION_PLAN_V1)

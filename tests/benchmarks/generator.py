@@ -2011,7 +2011,7 @@ class _Story:
                 partnership_id=p.id,
                 plan_id=plan.id,
                 title=title,
-                template=LOCAL_INCLUSION_PLAN_V1,
+                template=LOCAL_INCLUSION_PLAN_V1.ref,
                 period_start=start,
                 period_end=end,
                 sections=sections,

@@ -163,3 +163,58 @@ def test_a_position_past_the_head_of_the_log_is_refused_naming_the_head(
     )
     at_head = run(*command, "--at-position", str(NORTHMOOR_EVENTS), "--db", demo_db)
     assert at_head.returncode == 0, at_head.stderr
+
+
+def draft_plan(template: object) -> str:
+    return json.dumps(
+        {
+            "type": "DraftPlan",
+            "actor": SECRETARIAT,
+            "partnership_id": str(IDS.partnership),
+            "title": "Northmoor Local Inclusion Plan 2029-2032",
+            "template": template,
+            "period_start": "2029-04-01",
+            "period_end": "2032-03-31",
+        }
+    )
+
+
+def test_a_plan_is_drafted_from_a_registered_template_named_in_the_command(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    assert run("demo", "--db", url).returncode == 0
+
+    ref = {"name": "local_inclusion_plan", "version": 1}
+    result = run("command", draft_plan(ref), "--json", "--db", url)
+
+    assert result.returncode == 0, result.stderr
+    plan_id = json.loads(result.stdout)["aggregate_id"]
+    plan = json.loads(run("plan", "show", plan_id, "--json", "--db", url).stdout)
+    assert (plan["template"], plan["template_version"], plan["stage"]) == (
+        "local_inclusion_plan",
+        1,
+        "draft",
+    )
+
+
+def test_a_template_given_by_the_caller_or_not_registered_is_refused(demo_db: str) -> None:
+    before = digest(demo_db)
+    own = {
+        "name": "local_inclusion_plan",
+        "version": 1,
+        "initial_stage": "draft",
+        "editable_stages": ["draft"],
+        "transitions": [{"action": "publish", "source": "draft", "target": "published"}],
+        "sections": [{"key": "vision", "title": "Vision"}],
+    }
+
+    assert_refused(
+        run("command", draft_plan(own), "--db", demo_db),
+        "`template` of DraftPlan has no field `initial_stage`; its fields are name, version",
+    )
+    assert_refused(
+        run("command", draft_plan({"name": "my_plan", "version": 1}), "--db", demo_db),
+        "No plan template my_plan v1 is registered (registered: local_inclusion_plan v1)",
+    )
+    assert digest(demo_db) == before

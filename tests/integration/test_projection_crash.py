@@ -123,7 +123,7 @@ def found_partnership(app: LedgerApplication, number: int) -> Partnership:
             partnership_id=partnership_id,
             plan_id=plan_id,
             title=f"Local Inclusion Plan {number}",
-            template=LOCAL_INCLUSION_PLAN_V1,
+            template=LOCAL_INCLUSION_PLAN_V1.ref,
             period_start=date(2031, 4, 1),
             period_end=date(2034, 3, 31),
             sections={"vision": "Needs met early, close to home."},

@@ -137,7 +137,7 @@ def draft_plan(ledger: Ledger, partnership_id: UUID) -> UUID:
             actor=SECRETARIAT,
             partnership_id=partnership_id,
             title="Northmoor Local Inclusion Plan 2026-2029",
-            template=LOCAL_INCLUSION_PLAN_V1,
+            template=LOCAL_INCLUSION_PLAN_V1.ref,
             period_start=date(2026, 4, 1),
             period_end=date(2029, 3, 31),
             sections={"vision": "Needs met early, close to home."},

@@ -30,7 +30,7 @@ from domain.values import (
 from services import commands as c
 from services.demo import ScenarioClock
 from services.ledger import LedgerApplication
-from services.plan_templates import LOCAL_INCLUSION_PLAN_V1
+from services.plan_templates import LOCAL_INCLUSION_PLAN_V1, REGISTERED, PlanTemplates
 
 NOW = datetime(2030, 6, 3, 9, 30, tzinfo=UTC)
 """The fixed time of the test clock: far from today, so a wall-clock read shows."""
@@ -72,12 +72,16 @@ def a_clock(now: datetime = NOW) -> ScenarioClock:
     return ScenarioClock(now)
 
 
-def an_app(clock: ScenarioClock | None = None) -> LedgerApplication:
-    """An in-memory ledger storing events through the msgspec mapper."""
+def an_app(
+    clock: ScenarioClock | None = None, *, templates: PlanTemplates | None = None
+) -> LedgerApplication:
+    """An in-memory ledger storing events through the msgspec mapper, with the
+    registered plan templates and the workforce template below."""
     return LedgerApplication(
         {"PERSISTENCE_MODULE": "eventsourcing.popo"},
         mapper_factory=MsgspecMapper,
         clock=clock or a_clock(),
+        templates=templates or REGISTERED.including(a_workforce_template()),
     )
 
 
@@ -444,7 +448,7 @@ def a_plan(
         actor=SECRETARIAT,
         partnership_id=partnership_id,
         title=f"Eastvale {template.name} 2030-2033",
-        template=template,
+        template=template.ref,
         period_start=date(2030, 9, 1),
         period_end=date(2033, 8, 31),
         sections=dict(sections),

@@ -32,6 +32,7 @@ from domain.plan import (
 from domain.plan_template import PlanTemplate, SectionTemplate, StageTransition
 from services import commands as c
 from services.ledger import LedgerApplication
+from services.plan_templates import REGISTERED
 from tests.unit.builders import (
     DEFAULT_TEMPLATE,
     SECRETARIAT,
@@ -212,9 +213,7 @@ def test_a_custom_template_refuses_moves_it_does_not_define(
     )
 
 
-def test_a_template_without_consultation_lets_a_plan_go_straight_to_review(
-    app: LedgerApplication, partnership_id: UUID
-) -> None:
+def test_a_template_without_consultation_lets_a_plan_go_straight_to_review() -> None:
     template = PlanTemplate(
         name="pathfinder_plan",
         version=1,
@@ -226,7 +225,8 @@ def test_a_template_without_consultation_lets_a_plan_go_straight_to_review(
         ),
         sections=(SectionTemplate(key="scope", title="Scope"),),
     )
-    plan_id = a_drafted_plan(app, partnership_id, template=template)
+    app = an_app(templates=REGISTERED.including(template))
+    plan_id = a_drafted_plan(app, a_ready_partnership(app), template=template)
 
     app.handle(submit(plan_id))
     app.handle(qa_approves(plan_id))
@@ -279,12 +279,11 @@ def _template(**changes: object) -> PlanTemplate:
         ),
     ],
 )
-def test_an_inconsistent_template_is_rejected(
-    app: LedgerApplication, partnership_id: UUID, template: PlanTemplate, reason: str
-) -> None:
+def test_an_inconsistent_template_cannot_be_registered(template: PlanTemplate, reason: str) -> None:
     with pytest.raises(InvalidTemplate, match=reason):
         template.validate()
-    assert_refused(app, a_plan(partnership_id, template=template), InvalidTemplate, match=reason)
+    with pytest.raises(InvalidTemplate, match=reason):
+        REGISTERED.including(template)
 
 
 def test_the_default_and_custom_templates_are_consistent() -> None:

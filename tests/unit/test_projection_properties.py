@@ -424,7 +424,7 @@ def plan_move(w: World, data: st.DataObject) -> list[c.AnyCommand]:
                 partnership_id=p,
                 plan_id=w.fresh("plan"),
                 title="Local Inclusion Plan",
-                template=LOCAL_INCLUSION_PLAN_V1,
+                template=LOCAL_INCLUSION_PLAN_V1.ref,
                 period_start=date(2030, 9, 1),
                 period_end=date(2033, 8, 31),
                 sections=data.draw(st.dictionaries(sections, short_text, max_size=2)),
