@@ -1,4 +1,7 @@
-"""Decision: proposed by a member, shaped by contributions, voted on, taken at a meeting."""
+"""Decision: proposed by a member, shaped by contributions, voted on, taken at a meeting.
+
+How votes count (absent members, blocks, withdrawals) is in `domain.votes`.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +28,7 @@ from domain.errors import (
     QuorumNotMet,
     RationaleRequired,
     ReasonRequired,
+    VoteNotRecorded,
 )
 from domain.governance import check_quorum
 from domain.values import (
@@ -33,10 +37,15 @@ from domain.values import (
     DecisionOutcome,
     Influence,
     MemberRecord,
-    Sector,
     Stance,
     TermsOfReference,
 )
+
+# Re-exported: stored events and read models name these as decision types.
+from domain.votes import Dissent as Dissent
+from domain.votes import Tally as Tally
+from domain.votes import Vote as Vote
+from domain.votes import count_votes
 
 
 class DecisionStatus(StrEnum):
@@ -51,26 +60,6 @@ class Link(msgspec.Struct, frozen=True):
     influence: Influence
     note: str
     linked_at: datetime
-
-
-class Vote(msgspec.Struct, frozen=True):
-    member_id: str
-    stance: Stance
-    reason: str
-    recorded_at: datetime
-
-
-class Dissent(msgspec.Struct, frozen=True):
-    member_id: str
-    stance: Stance
-    reason: str
-
-
-class Tally(msgspec.Struct, frozen=True):
-    for_: int = msgspec.field(name="for")
-    against: int
-    abstain: int
-    block: int
 
 
 class DecisionProposed(LedgerCreated):
@@ -154,6 +143,18 @@ class VoteRecorded(LedgerEvent):
             reason=self.reason,
             recorded_at=self.timestamp,
         )
+
+
+class VoteWithdrawn(LedgerEvent):
+    """A member withdrew their vote, with a reason; they may vote again."""
+
+    TOPIC = "VoteWithdrawn"
+
+    member_id: str
+    reason: str
+
+    def apply(self, aggregate: Decision) -> None:
+        del aggregate.votes[self.member_id]
 
 
 class DecisionTaken(LedgerEvent):
@@ -348,6 +349,20 @@ class Decision(LedgerAggregate):
             timestamp=at,
         )
 
+    def withdraw_vote(
+        self, *, voter: MemberRecord, reason: str, actor: Actor, at: datetime
+    ) -> None:
+        self._require_open("withdraw a vote on")
+        if voter.member_id not in self.votes:
+            raise VoteNotRecorded(f"{voter.member_id} has no vote on {self.reference} to withdraw.")
+        self.trigger_event(
+            VoteWithdrawn,
+            member_id=voter.member_id,
+            reason=require_text(reason, ReasonRequired, "Withdrawing a vote needs a reason."),
+            actor=actor,
+            timestamp=at,
+        )
+
     def take(
         self,
         *,
@@ -371,51 +386,24 @@ class Decision(LedgerAggregate):
             raise QuorumNotMet(
                 f"{self.reference} cannot be taken: quorum not met ({quorum.shortfall()})."
             )
-        attending = set(present)
-        eligible = [
-            v
-            for v in self.votes.values()
-            if v.member_id not in interested and v.member_id in attending
-        ]
-        excluded = tuple(
-            sorted(v.member_id for v in self.votes.values() if v.member_id in interested)
-        )
-        absent = tuple(
-            sorted(
-                v.member_id
-                for v in self.votes.values()
-                if v.member_id not in interested and v.member_id not in attending
-            )
-        )
-        tally = Tally(
-            for_=sum(v.stance is Stance.FOR for v in eligible),
-            against=sum(v.stance is Stance.AGAINST for v in eligible),
-            abstain=sum(v.stance is Stance.ABSTAIN for v in eligible),
-            block=sum(v.stance is Stance.BLOCK for v in eligible),
-        )
+        votes = count_votes(self.votes.values(), present, roster, interested)
+        tally = votes.tally
         if outcome is DecisionOutcome.APPROVED:
-            if tally.block:
-                raise DecisionBlocked(f"{self.reference} is blocked by an eligible member.")
+            if votes.blockers:
+                raise DecisionBlocked(
+                    f"{self.reference} is blocked by {_names(votes.blockers, roster)}: a block "
+                    "stands, whoever attends, until the member withdraws it with a reason."
+                )
             if tally.for_ <= tally.against:
                 raise MajorityNotReached(
                     f"{self.reference} has {tally.for_} eligible votes for and "
                     f"{tally.against} against."
                 )
-        forum_voted = any(
-            roster[v.member_id].sector is Sector.PARENT_CARER_FORUM
-            for v in eligible
-            if v.member_id in roster
-        )
-        if coproduced and not (quorum.forum_present and forum_voted):
+        if coproduced and not (quorum.forum_present and votes.forum_voted(roster)):
             raise CoproductionNotEvidenced(
                 f"{self.reference} cannot be recorded as co-produced: the parent carer forum "
                 "was not present and voting."
             )
-        dissent = tuple(
-            Dissent(member_id=v.member_id, stance=v.stance, reason=v.reason)
-            for v in eligible
-            if v.stance is not Stance.FOR
-        )
         self.trigger_event(
             DecisionTaken,
             outcome=outcome,
@@ -427,9 +415,9 @@ class Decision(LedgerAggregate):
             quorum_met=True,
             forum_present=quorum.forum_present,
             tally=tally,
-            excluded_votes=excluded,
-            dissent=dissent,
-            absent_votes=absent,
+            excluded_votes=votes.excluded,
+            dissent=votes.dissent,
+            absent_votes=votes.absent,
             coproduced=coproduced,
             actor=actor,
             timestamp=at,
@@ -477,3 +465,7 @@ class Decision(LedgerAggregate):
                 f"Cannot {doing} {self.reference}: it is {self.status.value} and final "
                 "(supersede it instead)."
             )
+
+
+def _names(member_ids: tuple[str, ...], roster: Mapping[str, MemberRecord]) -> str:
+    return ", ".join(f"{roster[m].name} ({m})" if m in roster else m for m in member_ids)

@@ -91,6 +91,10 @@ class AlreadyVoted(LedgerRuleBroken):
     rule = "one vote per member per decision"
 
 
+class VoteNotRecorded(LedgerRuleBroken):
+    rule = "only a recorded vote can be withdrawn"
+
+
 class StageTransitionNotAllowed(LedgerRuleBroken):
     rule = "stage transitions follow the plan template"
 

@@ -419,6 +419,8 @@ def _decision(e: LedgerEvent, position: int, docs: DocAccess) -> None:
                     recorded_at=e.timestamp,
                 )
             )
+        case de.VoteWithdrawn():  # a withdrawn vote leaves the decision's votes
+            doc.votes = [vote for vote in doc.votes if vote.member_id != e.member_id]
         case de.DecisionTaken():
             doc.status = de.DecisionStatus.TAKEN.value
             doc.taken = TakenDoc(
@@ -565,6 +567,7 @@ SHOWN: dict[type[LedgerEvent], View] = {
     de.ContributionUnlinked: View("decision", _decision),
     de.DecisionAmended: View("decision", _decision),
     de.VoteRecorded: View("decision", _decision),
+    de.VoteWithdrawn: View("decision", _decision),
     de.DecisionTaken: View("decision", _decision),
     de.DecisionDeferred: View("decision", _decision),
     de.ReviewScheduled: View("decision", _decision),

@@ -237,6 +237,14 @@ class RecordVote(Command, frozen=True, kw_only=True):
     reason: FreeText = ""
 
 
+class WithdrawVote(Command, frozen=True, kw_only=True):
+    """The member's own vote, withdrawn with a reason (the member may vote again)."""
+
+    decision_id: UUID
+    member_id: Reference
+    reason: FreeText
+
+
 class TakeDecision(Command, frozen=True, kw_only=True):
     decision_id: UUID
     meeting_id: UUID
@@ -328,6 +336,7 @@ AnyCommand = (
     | UnlinkContribution
     | AmendDecision
     | RecordVote
+    | WithdrawVote
     | TakeDecision
     | DeferDecision
     | ScheduleReview

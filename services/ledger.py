@@ -198,6 +198,8 @@ class LedgerApplication(Application[UUID]):
                 return self.amend_decision(command)
             case c.RecordVote():
                 return self.record_vote(command)
+            case c.WithdrawVote():
+                return self.withdraw_vote(command)
             case c.TakeDecision():
                 return self.take_decision(command)
             case c.DeferDecision():
@@ -563,6 +565,18 @@ class LedgerApplication(Application[UUID]):
         decision.record_vote(
             voter=partnership.active_member(cmd.member_id),
             stance=cmd.stance,
+            reason=cmd.reason,
+            actor=cmd.actor,
+            at=self.clock(),
+        )
+        self.save_all(decision)
+        return decision.id
+
+    def withdraw_vote(self, cmd: c.WithdrawVote) -> UUID:
+        decision = self.load(Decision, cmd.decision_id)
+        partnership = self._partnership_of(decision)
+        decision.withdraw_vote(
+            voter=partnership.active_member(cmd.member_id),
             reason=cmd.reason,
             actor=cmd.actor,
             at=self.clock(),

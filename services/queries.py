@@ -31,6 +31,7 @@ from domain.decision import (
     DecisionTaken,
     ReviewScheduled,
     VoteRecorded,
+    VoteWithdrawn,
 )
 from domain.errors import NotFound
 from domain.meeting import Meeting
@@ -212,6 +213,8 @@ class LedgerQueries:
                         recorded_at=e.timestamp,
                     )
                 )
+            elif isinstance(e, VoteWithdrawn):
+                votes = [vote for vote in votes if vote.member.member_id != e.member_id]
             elif isinstance(e, DecisionTaken):
                 status = "taken"
                 votes = [

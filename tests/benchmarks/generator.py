@@ -24,7 +24,8 @@ listening events are logged on the day); they are triaged and mostly answered, s
 routed to an individual case and some left unanswered. A board
 meets every four weeks: decisions proposed in between have contributions linked (some
 unlinked later), some are amended because of them, interests are declared, members vote
-(some against or abstaining with reasons) and the decision is taken, or deferred when the
+(some against or abstaining with reasons; a partnership's first block was a vote against,
+withdrawn with a reason and recast) and the decision is taken, or deferred when the
 meeting is not quorate for it. Taken decisions get actions with progress reports, reviews,
 plan revisions, responses to the contributions that shaped them, and sometimes a later
 decision supersedes them. Members stand down and are replaced; terms are revised.
@@ -164,6 +165,7 @@ _EVENT_OF: dict[type[c.Command], str] = {
     c.UnlinkContribution: decision_events.ContributionUnlinked.TOPIC,
     c.AmendDecision: decision_events.DecisionAmended.TOPIC,
     c.RecordVote: decision_events.VoteRecorded.TOPIC,
+    c.WithdrawVote: decision_events.VoteWithdrawn.TOPIC,
     c.TakeDecision: decision_events.DecisionTaken.TOPIC,
     c.DeferDecision: decision_events.DecisionDeferred.TOPIC,
     c.ScheduleReview: decision_events.ReviewScheduled.TOPIC,
@@ -1580,9 +1582,13 @@ class _Story:
             switch = others.pop()
             votes[switch] = Stance.FOR
             fors.append(switch)
+        recast = None
         if block:
             blocker = next((m for m in votes if members[m].forum), next(iter(votes)))
             votes[blocker] = Stance.BLOCK
+            if "withdrawn_vote" not in p.seen:  # the partnership's first block was recast
+                recast = blocker
+                p.seen.add("withdrawn_vote")
         for m in d.interested:  # some vote anyway; the domain excludes those votes
             if m in present and members[m].voting and members[m].active and rng.random() < 0.35:
                 votes[m] = Stance.FOR
@@ -1597,6 +1603,8 @@ class _Story:
             else:
                 p.seen.discard("written_vote")
         for m, stance in votes.items():
+            if m == recast:
+                self._withdrawn_vote(d, m)
             if m in d.interested:
                 reason = "Voted despite the declared interest."
             elif m not in present:
@@ -1643,6 +1651,28 @@ class _Story:
         d.taken_day = self.today
         d.cited = tuple(cs for cs, _ in d.links.values())
         self._after_decision(p, d, outcome)
+
+    def _withdrawn_vote(self, d: _Decision, member_id: str) -> None:
+        """A vote against, withdrawn with a reason to be recast as a block. It draws
+        nothing from the partnership's generator, so the rest of the story is unchanged."""
+        actor = Actor(id=member_id, role="member")
+        self.emit(
+            c.RecordVote(
+                actor=actor,
+                decision_id=d.id,
+                member_id=member_id,
+                stance=Stance.AGAINST,
+                reason="Families were not asked about the change.",
+            )
+        )
+        self.emit(
+            c.WithdrawVote(
+                actor=actor,
+                decision_id=d.id,
+                member_id=member_id,
+                reason="The forum's concern goes further than a vote against: it blocks.",
+            )
+        )
 
     def _after_decision(self, p: _Partnership, d: _Decision, outcome: DecisionOutcome) -> None:
         rng = p.rng

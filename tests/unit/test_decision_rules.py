@@ -337,7 +337,7 @@ def test_a_block_stops_approval(
         app,
         take(decision_id, meeting_id),
         DecisionBlocked,
-        match="is blocked by an eligible member",
+        match=r"D-30-01 is blocked by Name of m-schools \(m-schools\): a block stands",
         unchanged=decision_id,
     )
 

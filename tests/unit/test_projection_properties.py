@@ -60,7 +60,9 @@ short_text = st.sampled_from(("Early help.", "More places.", "Shorter waits.", "
 future_day = st.integers(min_value=400, max_value=900).map(
     lambda days: START.date() + timedelta(days=days)
 )
-stances = st.sampled_from((Stance.FOR, Stance.FOR, Stance.FOR, Stance.AGAINST, Stance.ABSTAIN))
+stances = st.sampled_from(
+    (Stance.FOR, Stance.FOR, Stance.FOR, Stance.AGAINST, Stance.ABSTAIN, Stance.BLOCK)
+)
 
 
 class TickingClock:
@@ -151,7 +153,7 @@ def establish(world: World, forum_required: bool) -> list[c.AnyCommand]:
 
 
 DECISION_CHOICES = (
-    *("vote", "vote", "vote", "link", "unlink", "amend"),
+    *("vote", "vote", "vote", "withdraw", "link", "unlink", "amend"),
     *("take", "take", "defer", "review", "supersede"),
 )
 
@@ -238,6 +240,15 @@ def decision_move(w: World, data: st.DataObject) -> list[c.AnyCommand]:
                 member_id=data.draw(members),
                 stance=data.draw(stances),
                 reason="As discussed.",
+            )
+        ]
+    if choice == "withdraw":
+        return [
+            c.WithdrawVote(
+                actor=SECRETARIAT,
+                decision_id=d,
+                member_id=data.draw(members),
+                reason="Reconsidered.",
             )
         ]
     if choice in ("link", "unlink", "amend"):
