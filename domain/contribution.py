@@ -7,6 +7,7 @@ from datetime import datetime
 from uuid import UUID
 
 from domain.base import LedgerAggregate, LedgerCreated, LedgerEvent, require_text
+from domain.deidentification import identifying_detail
 from domain.errors import (
     ContributionNotTriaged,
     InvalidValue,
@@ -40,6 +41,7 @@ class ContributionSubmitted(LedgerCreated):
         aggregate.plan_id = self.plan_id
         aggregate.reference = self.reference
         aggregate.subject_ref = self.subject_ref
+        aggregate.contributor_kind = self.contributor_kind
         aggregate.contributor = self.contributor
         aggregate.text = self.text
         aggregate.submitted_at = self.timestamp
@@ -105,6 +107,7 @@ class Contribution(LedgerAggregate):
         self.plan_id: UUID | None = None
         self.reference = ""
         self.subject_ref = ""
+        self.contributor_kind = ContributorKind.PARENT_CARER
         self.contributor = PersonalData(subject="", value="")
         self.text = PersonalData(subject="", value="")
         self.submitted_at: datetime | None = None
@@ -219,10 +222,16 @@ class Contribution(LedgerAggregate):
 
     def record_deidentified_summary(self, *, summary: str, actor: Actor, at: datetime) -> None:
         text = require_text(summary, InvalidValue, "A summary cannot be blank.")
-        name = self.contributor.value.strip().lower()
-        if (name and name in text.lower()) or self.text.value.strip().lower() == text.lower():
+        found = identifying_detail(
+            text,
+            contributor_name=self.contributor.value,
+            organisation=self.contributor_kind is ContributorKind.ORGANISATION,
+            contribution_text=self.text.value,
+        )
+        if found:
             raise SummaryIdentifiesContributor(
-                f"The summary of {self.reference} repeats the contributor's identity or words."
+                f"The summary of {self.reference} {found}, so it could identify someone; only "
+                "a de-identified summary is published."
             )
         self.trigger_event(DeidentifiedSummaryRecorded, summary=text, actor=actor, timestamp=at)
 

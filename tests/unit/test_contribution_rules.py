@@ -196,7 +196,7 @@ def test_a_deidentified_summary_repeating_the_contributors_name_is_refused(
         app,
         a_summary(contribution_id, summary),
         SummaryIdentifiesContributor,
-        match="The summary of C-1 repeats the contributor's identity or words",
+        match="The summary of C-1 repeats the contributor's name, so it could identify someone",
         unchanged=contribution_id,
     )
 
@@ -208,7 +208,7 @@ def test_a_summary_repeating_the_contribution_word_for_word_is_refused(
         app,
         a_summary(contribution_id, f"  {CONTRIBUTION_TEXT.upper()} "),
         SummaryIdentifiesContributor,
-        match="repeats the contributor's identity or words",
+        match="The summary of C-1 repeats the contribution word for word",
         unchanged=contribution_id,
     )
 
