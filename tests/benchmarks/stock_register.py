@@ -29,6 +29,7 @@ from domain.decision import (
     DecisionTaken,
     ReviewScheduled,
     VoteRecorded,
+    VoteWithdrawn,
 )
 
 REGISTER_EVENTS = (
@@ -37,6 +38,7 @@ REGISTER_EVENTS = (
     ContributionUnlinked,
     DecisionAmended,
     VoteRecorded,
+    VoteWithdrawn,
     DecisionTaken,
     DecisionDeferred,
     ReviewScheduled,
@@ -262,6 +264,10 @@ class DecisionRegisterProjection(Projection[DecisionRegisterView]):
     @process_event.register
     def vote_recorded(self, domain_event: VoteRecorded, tracking: Tracking) -> None:
         self.view.change(domain_event.originator_id, RegisterChange(votes=1), tracking)
+
+    @process_event.register
+    def vote_withdrawn(self, domain_event: VoteWithdrawn, tracking: Tracking) -> None:
+        self.view.change(domain_event.originator_id, RegisterChange(votes=-1), tracking)
 
     @process_event.register
     def decision_taken(self, domain_event: DecisionTaken, tracking: Tracking) -> None:
