@@ -17,20 +17,24 @@ from uuid import UUID
 
 from psycopg import capabilities
 
-from adapters.chain import CHAIN_TABLE
-from adapters.persistence import POSTGRES_EVENTS_TABLE, Store, connect
+from adapters.persistence import (
+    CHAIN_TABLE,
+    CHECKPOINT_TABLE,
+    POSTGRES_EVENTS_TABLE,
+    TREE_TABLE,
+    Store,
+    connect,
+)
 from domain.audit import Checkpoint
 from domain.merkle import NodeSource, Range, node_hash
 from domain.merkle import root as merkle_root
 
 TREE_LEVEL = 8
 BLOCK = 1 << TREE_LEVEL
-TREE_TABLE = "ledger_tree"
 JOINED_BATCH = 5000
 """Rows per query when SQLite events are read with their chain links."""
 STREAM_CHUNK = 2000
 """Rows per chunk when PostgreSQL streams events with their chain links."""
-CHECKPOINT_TABLE = "ledger_checkpoints"
 
 EventRow = tuple[int, UUID, int, str, bytes]
 """(position, aggregate id, version, topic, stored state)."""

@@ -18,9 +18,10 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
+from adapters.persistence import CHAIN_TABLE
 from domain.audit import GENESIS, chain_next, event_leaf_hash
 
-CHAIN_TABLE = "ledger_chain"
+__all__ = ["CHAIN_TABLE", "ChainedPostgresApplicationRecorder", "ChainedSQLiteApplicationRecorder"]
 
 ChainRow = tuple[int, int, bytes, bytes]
 """(position, leaf index, leaf hash, chain value)."""

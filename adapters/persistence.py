@@ -7,7 +7,7 @@ import os
 import re
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -15,20 +15,39 @@ from uuid import UUID
 
 import msgspec
 import psycopg
+from psycopg import sql
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 SCHEMA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 APPLICATION_NAME = "InclusionLedger"
+SQLITE_EVENTS_TABLE = "stored_events"
 POSTGRES_EVENTS_TABLE = "inclusionledger_events"
+POSTGRES_EVENT_TYPE = "stored_event_uuid"
+"""The composite type eventsourcing inserts PostgreSQL events through."""
+POSTGRES_INSERT_FUNCTION = "es_insert_events_uuid"
+"""eventsourcing's insert function, which bypasses the chain: nothing calls it."""
+CHAIN_TABLE = "ledger_chain"
+TREE_TABLE = "ledger_tree"
+CHECKPOINT_TABLE = "ledger_checkpoints"
+VIEWS_TABLE = "ledger_views"
+NEXT_VIEWS_TABLE = "ledger_views_next"
 LEDGER_TABLES = (
-    "ledger_chain",
-    "ledger_checkpoints",
-    "ledger_views",
-    "ledger_views_tracking",
-    "ledger_views_next",
-    "ledger_views_next_tracking",
+    CHAIN_TABLE,
+    TREE_TABLE,
+    CHECKPOINT_TABLE,
+    VIEWS_TABLE,
+    f"{VIEWS_TABLE}_tracking",
+    NEXT_VIEWS_TABLE,
+    f"{NEXT_VIEWS_TABLE}_tracking",
 )
-"""Tables the ledger keeps beside the events, all derived from or bound to them."""
+"""Every table the ledger keeps beside its events, all derived from or bound to them:
+`reset` drops them, a backup copies them (deploy/RUNBOOK.md)."""
+
+
+def owned_tables(store: Store) -> tuple[str, ...]:
+    """Every table of the ledger in its database: the events first."""
+    events = POSTGRES_EVENTS_TABLE if store.kind == "postgres" else SQLITE_EVENTS_TABLE
+    return (events, *LEDGER_TABLES)
 
 
 class StoreUnreachable(RuntimeError):
@@ -51,6 +70,7 @@ class Store(msgspec.Struct, frozen=True):
     user: str = ""
     password: str = ""
     schema: str = ""
+    """PostgreSQL: the one schema every object of the ledger is in ("public" by default)."""
 
     @property
     def label(self) -> str:
@@ -59,6 +79,10 @@ class Store(msgspec.Struct, frozen=True):
         if self.kind == "postgres":
             return f"postgresql://{self.host}:{self.port}/{self.dbname}"
         return "memory"
+
+    def table(self, name: str) -> sql.Identifier:
+        """A PostgreSQL table of the ledger, qualified by its schema and quoted."""
+        return sql.Identifier(self.schema, name)
 
 
 def parse_database_url(url: str) -> Store:
@@ -95,7 +119,7 @@ def _parse_database_url(url: str) -> Store:
             dbname=unquote(parts.path.lstrip("/")) or "postgres",
             user=unquote(parts.username or "") or os.environ.get("USER", "postgres"),
             password=unquote(parts.password or ""),
-            schema=schema,
+            schema=schema or "public",
         )
     if parts.scheme == "memory":
         return Store(kind="memory", url=url)
@@ -113,7 +137,7 @@ def eventsourcing_env(store: Store) -> dict[str, str]:
             "APPLICATION_RECORDER_TOPIC": "adapters.chain:ChainedSQLiteApplicationRecorder",
         }
     if store.kind == "postgres":
-        env = {
+        return {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
             "POSTGRES_DBNAME": store.dbname,
             "POSTGRES_HOST": store.host,
@@ -124,10 +148,8 @@ def eventsourcing_env(store: Store) -> dict[str, str]:
             "APPLICATION_RECORDER_TOPIC": "adapters.chain:ChainedPostgresApplicationRecorder",
             # The database-function insert path bypasses the chain: never use it.
             "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
+            "POSTGRES_SCHEMA": store.schema,
         }
-        if store.schema:
-            env["POSTGRES_SCHEMA"] = store.schema
-        return env
     return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
 
 
@@ -149,13 +171,13 @@ def _prepare_sqlite(path: Path) -> None:
         if f.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
             raise NotALedgerDatabase(f"{path} is not a SQLite database (corrupt or foreign file).")
     try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
             tables = {
                 r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
             }
     except sqlite3.DatabaseError as e:
         raise NotALedgerDatabase(f"{path} cannot be read as a SQLite database: {e}.") from None
-    if tables and "stored_events" not in tables:
+    if tables and SQLITE_EVENTS_TABLE not in tables:
         shown = ", ".join(sorted(tables)[:5])
         raise NotALedgerDatabase(
             f"{path} is a SQLite database of something else (tables: {shown}), not a ledger."
@@ -203,45 +225,61 @@ def _check_postgres(store: Store) -> None:
         pass
 
 
+def _pg_has_events(conn: psycopg.Connection[tuple[Any, ...]], store: Store) -> bool:
+    """Whether the store's schema has the events table, the mark of a ledger."""
+    row = conn.execute(
+        "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = %s AND c.relname = %s AND c.relkind IN ('r', 'p')",
+        (store.schema, POSTGRES_EVENTS_TABLE),
+    ).fetchone()
+    return row is not None
+
+
 def is_empty(store: Store) -> bool:
     if store.kind == "sqlite":
         path = Path(store.path)
         if not path.exists() or path.stat().st_size == 0:
             return True
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
             tables = {
                 r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
             }
-            if "stored_events" not in tables:
+            if SQLITE_EVENTS_TABLE not in tables:
                 return not tables
             return conn.execute("SELECT 1 FROM stored_events LIMIT 1").fetchone() is None
     if store.kind == "postgres":
         with connect(store) as conn:
-            exists = conn.execute("SELECT to_regclass(%s)", (_pg_table(store),)).fetchone()
-            if not exists or exists[0] is None:
+            if not _pg_has_events(conn, store):
                 return True
-            row = conn.execute(f"SELECT 1 FROM {_pg_table(store)} LIMIT 1").fetchone()
-            return row is None
+            query = sql.SQL("SELECT 1 FROM {} LIMIT 1").format(store.table(POSTGRES_EVENTS_TABLE))
+            return conn.execute(query).fetchone() is None
     return True
 
 
 def reset(store: Store) -> None:
-    """Empty the ledger (the demo's --force). SQLite: remove the file."""
+    """Empty the ledger (the demo's --force): everything it owns goes. SQLite: remove the
+    file. PostgreSQL: drop its tables, type and function, in one transaction; the schema stays."""
     if store.kind == "sqlite":
         path = Path(store.path)
         for suffix in ("", "-wal", "-shm", "-journal"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
     elif store.kind == "postgres":
-        prefix = f"{store.schema}." if store.schema else ""
         with connect(store) as conn:
-            for table in (POSTGRES_EVENTS_TABLE, *LEDGER_TABLES):
-                conn.execute(f"DROP TABLE IF EXISTS {prefix}{table}")
+            for table in owned_tables(store):
+                conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(store.table(table)))
+            event_type = store.table(POSTGRES_EVENT_TYPE)
+            conn.execute(
+                sql.SQL("DROP FUNCTION IF EXISTS {}({}[])").format(
+                    store.table(POSTGRES_INSERT_FUNCTION), event_type
+                )
+            )
+            conn.execute(sql.SQL("DROP TYPE IF EXISTS {}").format(event_type))
 
 
 def positions_of(store: Store, aggregate_id: UUID) -> dict[int, int]:
     """Log positions of one aggregate's events, by version, straight from the index."""
     if store.kind == "sqlite":
-        with sqlite3.connect(f"file:{store.path}?mode=ro", uri=True) as conn:
+        with closing(sqlite3.connect(f"file:{store.path}?mode=ro", uri=True)) as conn:
             rows = conn.execute(
                 "SELECT originator_version, rowid FROM stored_events WHERE originator_id = ?",
                 (aggregate_id.hex,),
@@ -250,13 +288,10 @@ def positions_of(store: Store, aggregate_id: UUID) -> dict[int, int]:
     if store.kind == "postgres":
         with connect(store) as conn:
             rows2 = conn.execute(
-                f"SELECT originator_version, notification_id FROM {_pg_table(store)} "
-                "WHERE originator_id = %s",
+                sql.SQL(
+                    "SELECT originator_version, notification_id FROM {} WHERE originator_id = %s"
+                ).format(store.table(POSTGRES_EVENTS_TABLE)),
                 (aggregate_id,),
             ).fetchall()
         return {int(str(v)): int(str(p)) for v, p in rows2}
     return {}
-
-
-def _pg_table(store: Store) -> str:
-    return f"{store.schema}.{POSTGRES_EVENTS_TABLE}" if store.schema else POSTGRES_EVENTS_TABLE

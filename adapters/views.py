@@ -21,7 +21,13 @@ from uuid import UUID, uuid4
 import psycopg
 from psycopg import sql
 
-from adapters.persistence import POSTGRES_EVENTS_TABLE, Store, connect
+from adapters.persistence import (
+    NEXT_VIEWS_TABLE,
+    POSTGRES_EVENTS_TABLE,
+    VIEWS_TABLE,
+    Store,
+    connect,
+)
 from projections.documents import AnyDoc, model_of
 from projections.ledger_views import SCHEMA_VERSION, Key
 from projections.store import (
@@ -38,9 +44,9 @@ from projections.store import (
 )
 from services.log_rows import LogRow
 
-LIVE = "ledger_views"
+LIVE = VIEWS_TABLE
 MAX_POSITION = 2**63 - 1
-NEXT = "ledger_views_next"
+NEXT = NEXT_VIEWS_TABLE
 CHUNK = 500
 
 

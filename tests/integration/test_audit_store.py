@@ -20,9 +20,9 @@ from typing import Any
 
 import pytest
 
-from adapters.audit_store import BLOCK, TREE_LEVEL, TREE_TABLE, AuditStore, open_audit_store
+from adapters.audit_store import BLOCK, TREE_LEVEL, AuditStore, open_audit_store
 from adapters.bootstrap import bootstrap
-from adapters.persistence import parse_database_url
+from adapters.persistence import TREE_TABLE, parse_database_url
 from adapters.settings import Settings
 from domain.merkle import (
     ListNodes,
