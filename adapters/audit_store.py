@@ -10,7 +10,7 @@ however long the log. The log itself is read as one stream for verification.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -49,13 +49,16 @@ NodeKey = tuple[int, int]
 
 
 class AuditStore:
-    """SQL shared by both backends; subclasses say how to reach the events."""
+    """SQL shared by both backends; subclasses say how to reach the events. Table names
+    come quoted (and qualified by the schema on PostgreSQL) from `quote`."""
 
     ph = "?"
 
-    def __init__(self, conn: Any, prefix: str = "") -> None:
+    def __init__(self, conn: Any, quote: Callable[[str], str] = lambda name: name) -> None:
         self.conn = conn
-        self.prefix = prefix
+        self.chain_table = quote(CHAIN_TABLE)
+        self.tree_table = quote(TREE_TABLE)
+        self.checkpoint_table = quote(CHECKPOINT_TABLE)
         self._built_to = 0  # the stored subtrees are known to cover this many leaves
         self._create()
 
@@ -64,11 +67,11 @@ class AuditStore:
     def _create(self) -> None:
         blob = self._blob
         self._run(
-            f"CREATE TABLE IF NOT EXISTS {self.prefix}{TREE_TABLE} (level INTEGER NOT NULL, "
+            f"CREATE TABLE IF NOT EXISTS {self.tree_table} (level INTEGER NOT NULL, "
             f"idx BIGINT NOT NULL, hash {blob} NOT NULL, PRIMARY KEY (level, idx))"
         )
         self._run(
-            f"CREATE TABLE IF NOT EXISTS {self.prefix}{CHECKPOINT_TABLE} ("
+            f"CREATE TABLE IF NOT EXISTS {self.checkpoint_table} ("
             "sequence BIGINT PRIMARY KEY, tree_size BIGINT NOT NULL, root_hash TEXT NOT NULL, "
             "chain_hash TEXT NOT NULL, signed_at TEXT NOT NULL, key_id TEXT NOT NULL, "
             "public_key TEXT NOT NULL, signature TEXT NOT NULL)"
@@ -83,12 +86,12 @@ class AuditStore:
     # The chain
 
     def leaf_count(self) -> int:
-        rows = self._run(f"SELECT MAX(leaf_index) FROM {self.prefix}{CHAIN_TABLE}")
+        rows = self._run(f"SELECT MAX(leaf_index) FROM {self.chain_table}")
         return 0 if not rows or rows[0][0] is None else int(rows[0][0]) + 1
 
     def leaves(self, start: int, end: int) -> list[bytes]:
         rows = self._run(
-            f"SELECT leaf_hash FROM {self.prefix}{CHAIN_TABLE} WHERE leaf_index >= ? AND "
+            f"SELECT leaf_hash FROM {self.chain_table} WHERE leaf_index >= ? AND "
             "leaf_index < ? ORDER BY leaf_index",
             (start, end),
         )
@@ -96,7 +99,7 @@ class AuditStore:
 
     def link_at_leaf(self, index: int) -> LinkRow | None:
         rows = self._run(
-            f"SELECT position, leaf_index, leaf_hash, chain_hash FROM {self.prefix}{CHAIN_TABLE} "
+            f"SELECT position, leaf_index, leaf_hash, chain_hash FROM {self.chain_table} "
             "WHERE leaf_index = ?",
             (index,),
         )
@@ -104,7 +107,7 @@ class AuditStore:
 
     def link_at_position(self, position: int) -> LinkRow | None:
         rows = self._run(
-            f"SELECT position, leaf_index, leaf_hash, chain_hash FROM {self.prefix}{CHAIN_TABLE} "
+            f"SELECT position, leaf_index, leaf_hash, chain_hash FROM {self.chain_table} "
             "WHERE position = ?",
             (position,),
         )
@@ -112,7 +115,7 @@ class AuditStore:
 
     def links(self, after: int, limit: int) -> list[LinkRow]:
         rows = self._run(
-            f"SELECT position, leaf_index, leaf_hash, chain_hash FROM {self.prefix}{CHAIN_TABLE} "
+            f"SELECT position, leaf_index, leaf_hash, chain_hash FROM {self.chain_table} "
             "WHERE position > ? ORDER BY position LIMIT ?",
             (after, limit),
         )
@@ -128,7 +131,7 @@ class AuditStore:
 
     def backfill_chain(self, rows: Sequence[LinkRow]) -> None:
         self._many(
-            f"INSERT INTO {self.prefix}{CHAIN_TABLE} (position, leaf_index, leaf_hash, "
+            f"INSERT INTO {self.chain_table} (position, leaf_index, leaf_hash, "
             "chain_hash) VALUES (?, ?, ?, ?)",
             rows,
         )
@@ -156,13 +159,13 @@ class AuditStore:
         params: list[int] = []
         if keys:
             parts.append(
-                f"SELECT level, idx, hash FROM {self.prefix}{TREE_TABLE} WHERE "
+                f"SELECT level, idx, hash FROM {self.tree_table} WHERE "
                 + " OR ".join(["(level = ? AND idx = ?)"] * len(keys))
             )
             params += [value for key in keys for value in key]
         for block in blocks:
             parts.append(
-                f"SELECT 0, leaf_index, leaf_hash FROM {self.prefix}{CHAIN_TABLE} "
+                f"SELECT 0, leaf_index, leaf_hash FROM {self.chain_table} "
                 "WHERE leaf_index >= ? AND leaf_index < ?"
             )
             params += [block * BLOCK, (block + 1) * BLOCK]
@@ -178,7 +181,7 @@ class AuditStore:
         built = {
             int(level): int(top) + 1
             for level, top in self._run(
-                f"SELECT level, MAX(idx) FROM {self.prefix}{TREE_TABLE} GROUP BY level"
+                f"SELECT level, MAX(idx) FROM {self.tree_table} GROUP BY level"
             )
         }
         first = built.get(TREE_LEVEL, 0)
@@ -186,7 +189,7 @@ class AuditStore:
             end = min(start + 64, blocks)
             leaves = self.leaves(start * BLOCK, end * BLOCK)
             self._many(
-                f"INSERT INTO {self.prefix}{TREE_TABLE} (level, idx, hash) VALUES (?, ?, ?) "
+                f"INSERT INTO {self.tree_table} (level, idx, hash) VALUES (?, ?, ?) "
                 "ON CONFLICT (level, idx) DO NOTHING",
                 [
                     (
@@ -205,13 +208,13 @@ class AuditStore:
                 children = {
                     int(i): bytes(h)
                     for i, h in self._run(
-                        f"SELECT idx, hash FROM {self.prefix}{TREE_TABLE} WHERE level = ? AND "
+                        f"SELECT idx, hash FROM {self.tree_table} WHERE level = ? AND "
                         "idx >= ? AND idx < ?",
                         (level, done * 2, parents * 2),
                     )
                 }
                 self._many(
-                    f"INSERT INTO {self.prefix}{TREE_TABLE} (level, idx, hash) VALUES (?, ?, ?) "
+                    f"INSERT INTO {self.tree_table} (level, idx, hash) VALUES (?, ?, ?) "
                     "ON CONFLICT (level, idx) DO NOTHING",
                     [
                         (level + 1, p, node_hash(children[2 * p], children[2 * p + 1]))
@@ -231,7 +234,7 @@ class AuditStore:
     def rebuild_tree(self, size: int) -> None:
         """Drop every stored subtree and build them again from the leaf hashes."""
         self._built_to = 0
-        self._run(f"DELETE FROM {self.prefix}{TREE_TABLE}")
+        self._run(f"DELETE FROM {self.tree_table}")
         self.build_tree(size)
 
     # Checkpoints
@@ -239,7 +242,7 @@ class AuditStore:
     def checkpoints(self) -> list[Checkpoint]:
         rows = self._run(
             f"SELECT sequence, tree_size, root_hash, chain_hash, signed_at, key_id, public_key, "
-            f"signature FROM {self.prefix}{CHECKPOINT_TABLE} ORDER BY sequence"
+            f"signature FROM {self.checkpoint_table} ORDER BY sequence"
         )
         return [
             Checkpoint(
@@ -258,7 +261,7 @@ class AuditStore:
     def add_checkpoint(self, checkpoint: Checkpoint) -> None:
         c = checkpoint
         self._run(
-            f"INSERT INTO {self.prefix}{CHECKPOINT_TABLE} (sequence, tree_size, root_hash, "
+            f"INSERT INTO {self.checkpoint_table} (sequence, tree_size, root_hash, "
             "chain_hash, signed_at, key_id, public_key, signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 c.sequence,
@@ -329,9 +332,9 @@ class PostgresAuditStore(AuditStore):
 
     def __init__(self, store: Store) -> None:
         conn = connect(store, autocommit=True)
-        super().__init__(conn, prefix=f"{store.schema}." if store.schema else "")
+        super().__init__(conn, lambda name: store.table(name).as_string(conn))
         self.store = store
-        self._events = f"{self.prefix}{POSTGRES_EVENTS_TABLE}"
+        self._events = store.table(POSTGRES_EVENTS_TABLE).as_string(conn)
 
     def _many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         if rows:
@@ -346,10 +349,10 @@ class PostgresAuditStore(AuditStore):
         with self.conn.cursor(binary=True) as cursor:
             rows: list[Row] = cursor.execute(
                 f"SELECT t.level, t.idx, t.hash FROM unnest(%s::int[], %s::bigint[]) "
-                f"AS k(level, idx) JOIN {self.prefix}{TREE_TABLE} t "
+                f"AS k(level, idx) JOIN {self.tree_table} t "
                 "ON t.level = k.level AND t.idx = k.idx UNION ALL "
                 "SELECT 0, c.leaf_index, c.leaf_hash FROM unnest(%s::bigint[]) AS b(block) "
-                f"JOIN {self.prefix}{CHAIN_TABLE} c ON c.leaf_index >= b.block * {BLOCK} "
+                f"JOIN {self.chain_table} c ON c.leaf_index >= b.block * {BLOCK} "
                 f"AND c.leaf_index < (b.block + 1) * {BLOCK} ORDER BY 1, 2",
                 ([level for level, _ in keys], [idx for _, idx in keys], list(blocks)),
             ).fetchall()
@@ -374,7 +377,7 @@ class PostgresAuditStore(AuditStore):
             rows = cursor.stream(
                 "SELECT e.notification_id, uuid_send(e.originator_id), e.originator_version, "
                 "e.topic, e.state, c.leaf_index, c.leaf_hash, c.chain_hash "
-                f"FROM {self._events} e LEFT JOIN {self.prefix}{CHAIN_TABLE} c "
+                f"FROM {self._events} e LEFT JOIN {self.chain_table} c "
                 "ON c.position = e.notification_id WHERE e.notification_id > %s "
                 "ORDER BY e.notification_id",
                 (after,),

@@ -7,6 +7,7 @@ index (its place in the Merkle tree), leaf hash and chain value.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
@@ -17,11 +18,15 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
+from psycopg.types.composite import CompositeInfo, register_composite
 
 from adapters.persistence import CHAIN_TABLE
 from domain.audit import GENESIS, chain_next, event_leaf_hash
 
 __all__ = ["CHAIN_TABLE", "ChainedPostgresApplicationRecorder", "ChainedSQLiteApplicationRecorder"]
+
+MAX_CHANNEL = 63
+"""PostgreSQL's longest identifier, in bytes."""
 
 ChainRow = tuple[int, int, bytes, bytes]
 """(position, leaf index, leaf hash, chain value)."""
@@ -75,10 +80,20 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
 
 class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
     """The events table's EXCLUSIVE lock, taken before every insert, also orders the
-    chain: the chain rows are written after the events, in the same transaction."""
+    chain: the chain rows are written after the events, in the same transaction.
+
+    Everything stays in the one schema named: eventsourcing looks its composite type
+    up by an unquoted name (so `Ledger` finds `ledger`'s type, or none) and notifies
+    one channel per table name whatever the schema; here the type is looked up quoted
+    and the channel is the schema's own."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # The database function eventsourcing would insert through bypasses the chain
+        # (`insert_events` refuses that path): it is not created.
+        del self.sql_create_statements[self.create_insert_function_statement_index]
+        self.channel_name = channel_name(self.datastore.schema, self.events_table_name)
+        self._use_own_event_type()
         schema = Identifier(self.datastore.schema)
         table = Identifier(CHAIN_TABLE)
         self.sql_create_statements.append(
@@ -95,6 +110,23 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
             "INSERT INTO {}.{} (position, leaf_index, leaf_hash, chain_hash) "
             "VALUES (%s, %s, %s, %s)"
         ).format(schema, table)
+
+    def create_table(self) -> None:
+        super().create_table()
+        self._use_own_event_type()
+
+    def _use_own_event_type(self) -> None:
+        """Adapt the composite type of this schema, found by its quoted name."""
+        datastore, name = self.datastore, self.stored_event_type_name
+        datastore.psycopg_type_adapters.pop(name, None)  # perhaps another schema's
+        datastore.psycopg_python_types.pop(name, None)
+        with datastore.get_connection() as conn:
+            info = CompositeInfo.fetch(conn, Identifier(datastore.schema, name))
+            if info is None:  # not created yet
+                return
+            register_composite(info, conn)
+        datastore.psycopg_type_adapters[name] = info
+        datastore.psycopg_python_types[name] = info.python_type
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -122,3 +154,11 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
             self._insert_links, chain_rows(positions, stored_events, last_index, last_chain)
         )
         return positions
+
+
+def channel_name(schema: str, table: str) -> str:
+    """The NOTIFY channel of one schema's events table: channels are database-wide."""
+    name = f"{schema}.{table}"
+    if len(name.encode()) <= MAX_CHANNEL:
+        return name
+    return f"{table}_{hashlib.sha256(schema.encode()).hexdigest()[:16]}"

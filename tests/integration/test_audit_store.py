@@ -22,7 +22,7 @@ import pytest
 
 from adapters.audit_store import BLOCK, TREE_LEVEL, AuditStore, open_audit_store
 from adapters.bootstrap import bootstrap
-from adapters.persistence import TREE_TABLE, parse_database_url
+from adapters.persistence import parse_database_url
 from adapters.settings import Settings
 from domain.merkle import (
     ListNodes,
@@ -120,7 +120,7 @@ def test_a_proof_reads_every_stored_node_and_leaf_it_needs_in_one_query(
 def test_a_subtree_missing_from_the_store_is_computed_from_its_halves(
     store: AuditStore, leaves: list[bytes]
 ) -> None:
-    store.conn.execute(f"DELETE FROM {store.prefix}{TREE_TABLE} WHERE level = 9")
+    store.conn.execute(f"DELETE FROM {store.tree_table} WHERE level = 9")
     in_memory = ListNodes(leaves)
 
     for index in (0, BLOCK + 3, 2 * BLOCK + 7, LEAVES - 1):
