@@ -121,13 +121,17 @@ def bootstrap(
     clock: Callable[[], datetime] = utc_now,
     new_id: Callable[[], UUID] = uuid4,
     in_process: bool = True,
+    create: bool = True,
 ) -> Ledger:
     """`in_process`: queries first bring the read models up to date themselves (the CLI);
-    off for servers whose read models a separate projector keeps current."""
+    off for servers whose read models a separate projector keeps current. `create`: start
+    a ledger where there is none; off, there must be one (persistence.NoLedger)."""
     store = persistence.parse_database_url(settings.database_url)
-    persistence.prepare(store)
+    persistence.prepare(store, create=create)
     try:
         with persistence.ddl_lock(store):
+            if create:
+                persistence.create_schema(store)
             app = LedgerApplication(
                 persistence.eventsourcing_env(store),
                 mapper_factory=MsgspecMapper,

@@ -62,8 +62,15 @@ def _run(argv: list[str]) -> int:
 
         wakeups: list[PostgresWakeup] = []
 
+        # Only the commands that write start a ledger; any other is refused where there is
+        # none, so a mistyped path or schema creates nothing.
+        create = bool(getattr(args, "creates", False))
+
         def open_ledger(clock: Clock | None) -> Ledger:
-            ledger = bootstrap(settings, clock=clock) if clock else bootstrap(settings)
+            if clock:
+                ledger = bootstrap(settings, clock=clock, create=create)
+            else:
+                ledger = bootstrap(settings, create=create)
             ledgers.append(ledger)
             return ledger
 

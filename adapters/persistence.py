@@ -58,6 +58,10 @@ class NotALedgerDatabase(ValueError):
     """The database exists but is corrupt or belongs to something else (exit 2)."""
 
 
+class NoLedger(NotALedgerDatabase):
+    """A command that only reads was pointed where no ledger is (exit 2)."""
+
+
 class Store(msgspec.Struct, frozen=True):
     """A parsed database URL."""
 
@@ -153,18 +157,22 @@ def eventsourcing_env(store: Store) -> dict[str, str]:
     return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
 
 
-def prepare(store: Store) -> None:
-    """Check the database before eventsourcing touches it; create a SQLite folder."""
+def prepare(store: Store, *, create: bool = True) -> None:
+    """Check the database before eventsourcing touches it. `create`: a command that
+    writes may start a ledger there (a SQLite file's folder is made); one that only
+    reads is refused where there is no ledger, and nothing is created."""
     if store.kind == "sqlite":
-        _prepare_sqlite(Path(store.path))
+        _prepare_sqlite(Path(store.path), create=create)
     elif store.kind == "postgres":
-        _check_postgres(store)
+        _check_postgres(store, create=create)
 
 
-def _prepare_sqlite(path: Path) -> None:
+def _prepare_sqlite(path: Path, *, create: bool) -> None:
     if path.is_dir():
         raise NotALedgerDatabase(f"{path} is a directory, not a ledger database file.")
     if not path.exists() or path.stat().st_size == 0:
+        if not create:
+            raise NoLedger(f"There is no ledger at {path}: {_WRITERS_CREATE}")
         path.parent.mkdir(parents=True, exist_ok=True)
         return
     with path.open("rb") as f:
@@ -182,6 +190,11 @@ def _prepare_sqlite(path: Path) -> None:
         raise NotALedgerDatabase(
             f"{path} is a SQLite database of something else (tables: {shown}), not a ledger."
         )
+    if not tables and not create:
+        raise NoLedger(f"There is no ledger at {path} (an empty database): {_WRITERS_CREATE}")
+
+
+_WRITERS_CREATE = "check the path (only demo and command start a new ledger)."
 
 
 def connect(store: Store, *, autocommit: bool = False) -> psycopg.Connection[tuple[Any, ...]]:
@@ -220,9 +233,32 @@ def ddl_lock(store: Store) -> Iterator[None]:
             conn.execute("SELECT pg_advisory_unlock(%s)", (DDL_LOCK_KEY,))
 
 
-def _check_postgres(store: Store) -> None:
-    with connect(store):
-        pass
+def _check_postgres(store: Store, *, create: bool) -> None:
+    with connect(store) as conn:
+        if not create and not _pg_has_events(conn, store):
+            where = f"schema {store.schema!r} of {store.label}"
+            if not _pg_schema_exists(conn, store):
+                raise NoLedger(f"There is no ledger in {where}: it does not exist; " + _NO_SCHEMA)
+            raise NoLedger(f"There is no ledger in {where}; " + _NO_SCHEMA)
+
+
+_NO_SCHEMA = "check ?schema= in the URL (only demo and command start a new ledger)."
+
+
+def create_schema(store: Store) -> None:
+    """Make the PostgreSQL schema the URL names where it is missing (under `ddl_lock`).
+    An existing schema is left alone: creating needs a right its owner may not give."""
+    if store.kind == "postgres":
+        with connect(store) as conn:
+            if not _pg_schema_exists(conn, store):
+                conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(store.schema)))
+
+
+def _pg_schema_exists(conn: psycopg.Connection[tuple[Any, ...]], store: Store) -> bool:
+    found = conn.execute(
+        "SELECT 1 FROM pg_namespace WHERE nspname = %s", (store.schema,)
+    ).fetchone()
+    return found is not None
 
 
 def _pg_has_events(conn: psycopg.Connection[tuple[Any, ...]], store: Store) -> bool:

@@ -174,7 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
         "demo", parents=[common, as_json], help="write the Northmoor scenario into a fresh ledger"
     )
     demo.add_argument("--force", action="store_true", help="empty a non-empty ledger first")
-    demo.set_defaults(handler=cmd_demo)
+    demo.set_defaults(handler=cmd_demo, creates=True)
 
     p = sub.add_parser("partnerships", parents=[common, as_json], help="list partnerships")
     p.set_defaults(handler=cmd_partnerships)
@@ -359,7 +359,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--schema", action="store_true", help="print the JSON Schema of every command type"
     )
-    run.set_defaults(handler=cmd_command)
+    run.set_defaults(handler=cmd_command, creates=True)
     return parser
 
 

@@ -248,6 +248,7 @@ def empty(request: pytest.FixtureRequest, key_file: Path) -> SignedLedger:
     url: str = request.getfixturevalue(
         "sqlite_url" if request.param == "sqlite" else "postgres_url"
     )
+    bootstrap(Settings(database_url=url), in_process=False).close()  # its tables, no events
     return SignedLedger(url=url, key_file=key_file, db=Database(url))
 
 
