@@ -7,12 +7,14 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from functools import cache
 
+import psycopg
 import structlog
-from eventsourcing.persistence import MapperDeserialisationError
+from eventsourcing.persistence import InterfaceError, MapperDeserialisationError, OperationalError
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.utils import TopicError
 
@@ -107,6 +109,9 @@ def _run(argv: list[str]) -> int:
         return _fail(2, f"The ledger holds an event this version cannot read: {e}")
     except persistence.StoreUnreachable as e:
         return _fail(3, str(e))
+    except STORE_FAILURES as e:
+        where = ledgers[-1].store.label if ledgers else "the configured database"
+        return _fail(3, f"The database at {where} failed: {_first_line(e)}")
     except AuditFailed as e:
         print(f"inclusion-ledger: {e}", file=sys.stderr)
         return 1
@@ -122,6 +127,22 @@ def _run(argv: list[str]) -> int:
 def _is_empty(store: persistence.Store) -> bool:
     persistence.prepare(store)
     return persistence.is_empty(store)
+
+
+STORE_FAILURES = (
+    OperationalError,
+    InterfaceError,
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+    sqlite3.OperationalError,
+)
+"""The database failed after the ledger opened it (a server gone away mid-command, a
+file locked for too long): a needed service is unavailable, exit 3."""
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 def _fail(code: int, message: str) -> int:

@@ -1,7 +1,9 @@
-"""A database the ledger cannot use is refused with a clear error, and left untouched.
+"""A database the ledger cannot use is refused with a clear error, and left untouched;
+one that fails part way through a command ends it with one line and exit code 3.
 
 Corrupt and foreign files are real files on disk; the unreachable server is a
-real closed port on this machine.
+real closed port on this machine; the server going away is the real server ending
+the connection.
 """
 
 from __future__ import annotations
@@ -10,16 +12,22 @@ import random
 import sqlite3
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 
+import psycopg
 import pytest
+from eventsourcing.persistence import OperationalError
 
 from adapters import persistence
 from adapters.bootstrap import bootstrap
+from adapters.chain import ChainedSQLiteApplicationRecorder
 from adapters.entrypoint import main
 from adapters.persistence import NotALedgerDatabase, StoreUnreachable
 from adapters.settings import Settings
+from adapters.views import PostgresLedgerViews
 from domain.partnership import Partnership
 from domain.values import Actor
+from projections.documents import AnyDoc
 from services import commands as c
 
 # Nothing listens on port 1 here: connecting is refused at once.
@@ -213,3 +221,60 @@ def test_the_command_line_reports_a_malformed_url_in_one_line_with_exit_code_2(
     assert code == 2
     assert err.startswith("inclusion-ledger: ")
     assert err.count("\n") == 1
+
+
+def test_a_server_that_goes_away_mid_command_ends_it_in_one_line_with_exit_code_3(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["demo", "--db", postgres_url]) == 0
+    server = postgres_url.split("?")[0]
+    scan = PostgresLedgerViews.scan
+
+    def server_gone(views: PostgresLedgerViews, *args: Any) -> list[AnyDoc]:
+        # The server ends the connection the read models use, as a restart would.
+        with psycopg.connect(server, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (views.conn.info.backend_pid,))
+        return scan(views, *args)
+
+    monkeypatch.setattr(PostgresLedgerViews, "scan", server_gone)
+    capsys.readouterr()
+
+    code = main(["partnerships", "--db", postgres_url])
+
+    captured = capsys.readouterr()
+    lines = [line for line in captured.err.splitlines() if not line.startswith("{")]
+    assert code == 3
+    assert len(lines) == 1, captured.err
+    assert lines[0].startswith("inclusion-ledger: The database at postgresql://")
+    assert "failed" in lines[0]
+    assert "Traceback" not in captured.err
+    assert captured.out == ""
+
+
+def test_an_event_store_failure_mid_command_ends_it_in_one_line_with_exit_code_3(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = url_of(tmp_path / "ledger.db")
+    assert main(["demo", "--db", url]) == 0
+    before = snapshot(tmp_path)
+
+    def disk_gone(*args: Any, **kwargs: Any) -> None:
+        raise OperationalError("disk I/O error\nwhile writing")
+
+    monkeypatch.setattr(ChainedSQLiteApplicationRecorder, "insert_events", disk_gone)
+    capsys.readouterr()
+    command = (
+        '{"type": "EstablishPartnership", "actor": {"id": "u-1", "role": "secretariat"}, '
+        '"name": "Westmoor", "kind": "local_send_ap_partnership", "la_code": "Z98", '
+        '"icb_code": "QZY"}'
+    )
+
+    code = main(["command", command, "--db", url])
+
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if not line.startswith("{")]
+    assert code == 3
+    assert lines == [
+        f"inclusion-ledger: The database at {tmp_path / 'ledger.db'} failed: disk I/O error"
+    ]
+    assert snapshot(tmp_path) == before
