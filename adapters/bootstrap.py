@@ -53,14 +53,17 @@ class Ledger(msgspec.Struct, frozen=True, kw_only=True):
     _opened: list[AuditStore] = msgspec.field(default_factory=list)
 
     def auditor(self, trust: Collection[bytes] = ()) -> Auditor:
-        """The audit tools, trusting the signing key's public key (when its file exists),
-        the keys in LEDGER_TRUSTED_KEYS_FILE and the raw public keys in `trust`."""
+        """The audit tools. Trust is what the operator names: the raw public keys in `trust`
+        and those in LEDGER_TRUSTED_KEYS_FILE (or `--trusted-keys`). Only when none is named
+        is the signing key's own public key trusted (when its file exists), so a trusted-keys
+        file kept apart from the key also holds against a replaced key file."""
         trusted = set(trust)
-        own = self.own_signer()
-        if own is not None:
-            trusted.add(own.public_key)
         if self.settings.trusted_keys_file:
             trusted |= read_trusted_keys(Path(self.settings.trusted_keys_file))
+        if not trusted:
+            own = self.own_signer()
+            if own is not None:
+                trusted.add(own.public_key)
         with persistence.ddl_lock(self.store):
             audit = open_audit_store(self.store)
         self._opened.append(audit)

@@ -270,14 +270,14 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="HEX_OR_FILE",
-        help="also trust this Ed25519 public key (64 hex digits, or a file holding it as hex, "
-        "PEM or a public_key.json); repeatable. The signing key's own is trusted when its "
-        "file exists",
+        help="trust this Ed25519 public key (64 hex digits, or a file holding it as hex, "
+        "PEM or a public_key.json); repeatable. Without --trust-key or --trusted-keys, the "
+        "signing key's own is trusted when its file exists",
     )
     vf.add_argument(
         "--trusted-keys",
         metavar="FILE",
-        help="also trust the keys in FILE, one per line as hex (default LEDGER_TRUSTED_KEYS_FILE)",
+        help="trust the keys in FILE, one per line as hex (default LEDGER_TRUSTED_KEYS_FILE)",
     )
     vf.add_argument(
         "--no-checkpoints",
@@ -648,8 +648,8 @@ def cmd_checkpoint(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def cmd_verify(args: argparse.Namespace, ctx: CliContext) -> int:
-    """Trusts the signing key's public key (when its file exists), --trusted-keys (or
-    LEDGER_TRUSTED_KEYS_FILE, read by the composition root) and every --trust-key."""
+    """Trusts every --trust-key and --trusted-keys (or LEDGER_TRUSTED_KEYS_FILE, read by the
+    composition root); when none is given, the signing key's public key (if its file exists)."""
     trust = [public_key_arg("--trust-key", value) for value in args.trust_key]
     session = ctx.open_ledger(None)
     auditor = session.auditor(trust)

@@ -170,7 +170,7 @@ def test_a_missing_key_is_not_made_by_load_signer(tmp_path: Path) -> None:
 # The keys the auditor trusts
 
 
-def test_the_auditor_trusts_the_key_file_the_trusted_keys_file_and_the_keys_it_is_given(
+def test_the_auditor_trusts_the_keys_it_is_named_and_the_key_file_only_when_none_is_named(
     url: str, tmp_path: Path
 ) -> None:
     recorded, given = Signer(Ed25519PrivateKey.generate()), Signer(Ed25519PrivateKey.generate())
@@ -183,8 +183,9 @@ def test_the_auditor_trusts_the_key_file_the_trusted_keys_file_and_the_keys_it_i
         assert plain.auditor([given.public_key]).trusted_keys == {given.public_key}
         own = plain.signer()
         assert plain.auditor().trusted_keys == {own.public_key}
+        assert plain.auditor([given.public_key]).trusted_keys == {given.public_key}
+        assert listed.auditor().trusted_keys == {recorded.public_key}
         assert listed.auditor([given.public_key]).trusted_keys == {
-            own.public_key,
             recorded.public_key,
             given.public_key,
         }
@@ -216,7 +217,13 @@ def test_checkpoints_a_stranger_signed_are_untrusted_once_the_key_file_is_truste
         )
         auditor.checkpoint(own, at=AT)
         assert auditor.verify().problem == report.problem  # checkpoint 1 is still foreign
-        assert ledger.auditor([stranger.public_key]).verify().ok
+        only_stranger = ledger.auditor([stranger.public_key]).verify().problem
+        assert only_stranger is not None
+        assert (only_stranger.kind, only_stranger.detail) == (
+            "key",
+            f"checkpoint 2 is signed by unknown key {own.key_id}",
+        )
+        assert ledger.auditor([stranger.public_key, own.public_key]).verify().ok
     finally:
         ledger.close()
 

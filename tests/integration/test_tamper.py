@@ -580,6 +580,28 @@ def test_a_new_key_file_in_place_of_a_deleted_one_does_not_vouch_for_the_old_che
     assert line.endswith(f"key: checkpoint 1 is signed by unknown key {old_key}")
 
 
+def test_a_replaced_key_file_does_not_vouch_for_re_signed_checkpoints_under_a_trusted_keys_file(
+    own_key: SignedLedger, tmp_path: Path
+) -> None:
+    trusted = tmp_path / "trusted-keys.txt"
+    trusted.write_text(keys_public(own_key.key_file))
+    assert run_cli(own_key, "verify", LEDGER_TRUSTED_KEYS_FILE=str(trusted)).returncode == 0
+
+    own_key.key_file.unlink()
+    write_key_file(own_key.key_file)  # the forger's key, where the ledger's was
+    own_key.db.execute(f"DELETE FROM {own_key.db.checkpoints}")
+    forged = run_cli(own_key, "checkpoint")
+    assert forged.returncode == 0, forged.stderr
+    forger = own_key.db.checkpoint(1).key_id
+    assert run_cli(own_key, "verify").returncode == 0  # the key file alone vouches for it
+
+    line = one_line(run_cli(own_key, "verify", LEDGER_TRUSTED_KEYS_FILE=str(trusted)), 1)
+    assert (
+        line
+        == f"inclusion-ledger: Tampering found: key: checkpoint 1 is signed by unknown key {forger}"
+    )
+
+
 def test_deleting_every_checkpoint_is_not_verified_and_says_what_to_run(
     signed: SignedLedger,
 ) -> None:
