@@ -30,8 +30,8 @@ from adapters.views import PostgresLedgerViews, SQLiteLedgerViews
 from projections.store import LedgerViewStore, MemoryViewStore
 from services.audit import Auditor
 from services.ledger import LedgerApplication, utc_now
+from services.log_queries import LogQueries
 from services.projector import Projector
-from services.queries import LedgerQueries
 from services.read_models import ViewQueries
 from services.reports import Reports
 
@@ -49,7 +49,7 @@ class Ledger(msgspec.Struct, frozen=True, kw_only=True):
     projector: Projector
     queries: ViewQueries
     reports: Reports
-    log: LedgerQueries
+    log: LogQueries
     _opened: list[AuditStore] = msgspec.field(default_factory=list)
 
     def auditor(self, trust: Collection[bytes] = ()) -> Auditor:
@@ -145,7 +145,7 @@ def bootstrap(
     except OperationalError as e:
         raise persistence.StoreUnreachable(f"The event store at {store.label} failed: {e}") from e
     positions = None if store.kind == "memory" else partial(persistence.positions_of, store)
-    log = LedgerQueries(app, positions)
+    log = LogQueries(app, positions)
     read_log = getattr(views, "read_log", None)
     projector = Projector(app, views, clock=utc_now, read_log=read_log)
     refresh = projector.catch_up if in_process else None
@@ -159,10 +159,10 @@ def bootstrap(
         queries=ViewQueries(
             app,
             views,
-            log.positions_of,
             log,
             refresh=refresh,
             read_history=getattr(views, "read_history", None),
+            today=lambda: clock().date(),
         ),
         reports=Reports(views, today=lambda: clock().date(), refresh=refresh),
         log=log,

@@ -15,7 +15,7 @@ import msgspec
 
 from domain.decision import Dissent, Tally
 from domain.plan_template import PlanTemplate
-from domain.values import MemberRecord, TermsOfReference
+from domain.values import Actor, MemberRecord, TermsOfReference
 
 
 class Doc(msgspec.Struct, kw_only=True):
@@ -98,8 +98,9 @@ class LinkDoc(msgspec.Struct, kw_only=True):
     influence: str
     note: str
     linked_at: datetime
-    linked_by: str
+    linked_by: Actor
     unlinked_at: datetime | None = None
+    unlinked_by: Actor | None = None
     unlink_reason: str = ""
 
 
@@ -108,14 +109,21 @@ class AmendmentDoc(msgspec.Struct, kw_only=True):
     rationale: str
     caused_by: list[UUID]
     amended_at: datetime
-    amended_by: str
+    amended_by: Actor
 
 
 class VoteDoc(msgspec.Struct, kw_only=True):
+    """A vote as cast; a withdrawn vote stays, marked withdrawn (the member may vote
+    again, which adds another)."""
+
     member_id: str
     stance: str
     reason: str
     recorded_at: datetime
+    recorded_by: Actor
+    withdrawn_at: datetime | None = None
+    withdrawn_by: Actor | None = None
+    withdrawal_reason: str = ""
 
 
 class InterestDoc(msgspec.Struct, kw_only=True):
@@ -123,13 +131,14 @@ class InterestDoc(msgspec.Struct, kw_only=True):
     has_interest: bool
     nature: str
     declared_at: datetime
+    declared_by: Actor
 
 
 class TakenDoc(msgspec.Struct, kw_only=True):
     outcome: str
     rationale: str
     taken_at: datetime
-    taken_by: str
+    taken_by: Actor
     meeting_id: UUID
     members_present: list[str]
     terms_version: int
@@ -143,11 +152,36 @@ class TakenDoc(msgspec.Struct, kw_only=True):
     coproduced: bool
 
 
+class DeferralDoc(msgspec.Struct, kw_only=True):
+    reason: str
+    until: date | None
+    at: datetime
+    by: Actor
+
+
+class ReviewDoc(msgspec.Struct, kw_only=True):
+    review_on: date
+    reason: str
+    at: datetime
+    by: Actor
+
+
+class SupersessionDoc(msgspec.Struct, kw_only=True):
+    superseded_by: UUID
+    rationale: str
+    at: datetime
+    by: Actor
+
+
 class CitationDoc(msgspec.Struct, kw_only=True):
     plan_id: UUID
+    plan_title: str
     section: str
+    section_title: str
     revision: int
+    rationale: str
     revised_at: datetime
+    revised_by: Actor
 
 
 class DecisionDoc(Doc, kw_only=True, tag="decision"):
@@ -161,14 +195,15 @@ class DecisionDoc(Doc, kw_only=True, tag="decision"):
     evidence: list[str]
     proposer_id: str
     proposed_at: datetime
+    proposed_by: Actor
     links: list[LinkDoc] = []
     amendments: list[AmendmentDoc] = []
     interests: list[InterestDoc] = []
     votes: list[VoteDoc] = []
     taken: TakenDoc | None = None
-    deferrals: list[str] = []
-    reviews: list[date] = []
-    superseded_by: UUID | None = None
+    deferrals: list[DeferralDoc] = []
+    reviews: list[ReviewDoc] = []
+    supersession: SupersessionDoc | None = None
     citations: list[CitationDoc] = []
     action_ids: list[UUID] = []
 
@@ -228,6 +263,7 @@ class ActionDoc(Doc, kw_only=True, tag="action"):
     due_on: date
     measure: str
     committed_at: datetime
+    committed_by: Actor
     percent_complete: int = 0
     completed_at: datetime | None = None
     progress: list[ProgressDoc] = []

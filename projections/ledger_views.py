@@ -48,6 +48,7 @@ from projections.documents import (
     ContributionDoc,
     DecisionDoc,
     DecisionLinkDoc,
+    DeferralDoc,
     InterestDoc,
     LinkDoc,
     MeetingDoc,
@@ -56,14 +57,16 @@ from projections.documents import (
     ProgressDoc,
     QAFeedbackDoc,
     ResponseDoc,
+    ReviewDoc,
     RevisionDoc,
     SectionDoc,
     StageChange,
+    SupersessionDoc,
     TakenDoc,
     VoteDoc,
 )
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Bump when documents change shape: stored views older than this need a rebuild."""
 
 Key = tuple[str, UUID]
@@ -194,6 +197,7 @@ def _partnership(e: LedgerEvent, position: int, docs: DocAccess) -> None:
                     has_interest=e.has_interest,
                     nature=e.nature,
                     declared_at=e.timestamp,
+                    declared_by=e.actor,
                 )
                 # A member's later declaration replaces their earlier one in place.
                 for i, interest in enumerate(decision.interests):
@@ -245,9 +249,11 @@ def _plan(e: LedgerEvent, position: int, docs: DocAccess) -> None:
     new_stage: str | None = None
     match e:
         case pl.SectionRevised():
+            section_title = e.section
             for section in doc.sections:
                 if section.key == e.section:
                     section.revision, section.text = e.revision, e.text
+                    section_title = section.title
             doc.revisions.append(
                 RevisionDoc(
                     section=e.section,
@@ -267,9 +273,13 @@ def _plan(e: LedgerEvent, position: int, docs: DocAccess) -> None:
                 decision.citations.append(
                     CitationDoc(
                         plan_id=doc.id,
+                        plan_title=doc.title,
                         section=e.section,
+                        section_title=section_title,
                         revision=e.revision,
+                        rationale=e.rationale,
                         revised_at=e.timestamp,
+                        revised_by=e.actor,
                     )
                 )
                 _save(docs, decision, position)
@@ -378,6 +388,7 @@ def _decision(e: LedgerEvent, position: int, docs: DocAccess) -> None:
             evidence=list(e.evidence),
             proposer_id=e.proposer_id,
             proposed_at=e.timestamp,
+            proposed_by=e.actor,
         )
         _save(docs, doc, position)
         return
@@ -390,14 +401,15 @@ def _decision(e: LedgerEvent, position: int, docs: DocAccess) -> None:
                     influence=e.influence.value,
                     note=e.note,
                     linked_at=e.timestamp,
-                    linked_by=e.actor.id,
+                    linked_by=e.actor,
                 )
             )
             _mark_link(docs, e.contribution_id, doc.id, e.influence.value, True, position)
         case de.ContributionUnlinked():
             for link in doc.links:
                 if link.contribution_id == e.contribution_id and link.unlinked_at is None:
-                    link.unlinked_at, link.unlink_reason = e.timestamp, e.reason
+                    link.unlinked_at, link.unlinked_by = e.timestamp, e.actor
+                    link.unlink_reason = e.reason
                     _mark_link(docs, e.contribution_id, doc.id, link.influence, False, position)
         case de.DecisionAmended():
             doc.text = e.text
@@ -407,7 +419,7 @@ def _decision(e: LedgerEvent, position: int, docs: DocAccess) -> None:
                     rationale=e.rationale,
                     caused_by=list(e.caused_by),
                     amended_at=e.timestamp,
-                    amended_by=e.actor.id,
+                    amended_by=e.actor,
                 )
             )
         case de.VoteRecorded():
@@ -417,17 +429,21 @@ def _decision(e: LedgerEvent, position: int, docs: DocAccess) -> None:
                     stance=e.stance.value,
                     reason=e.reason,
                     recorded_at=e.timestamp,
+                    recorded_by=e.actor,
                 )
             )
-        case de.VoteWithdrawn():  # a withdrawn vote leaves the decision's votes
-            doc.votes = [vote for vote in doc.votes if vote.member_id != e.member_id]
+        case de.VoteWithdrawn():  # a withdrawn vote stays in the account, marked withdrawn
+            for vote in doc.votes:
+                if vote.member_id == e.member_id and vote.withdrawn_at is None:
+                    vote.withdrawn_at, vote.withdrawn_by = e.timestamp, e.actor
+                    vote.withdrawal_reason = e.reason
         case de.DecisionTaken():
             doc.status = de.DecisionStatus.TAKEN.value
             doc.taken = TakenDoc(
                 outcome=e.outcome.value,
                 rationale=e.rationale,
                 taken_at=e.timestamp,
-                taken_by=e.actor.id,
+                taken_by=e.actor,
                 meeting_id=e.meeting_id,
                 members_present=list(e.members_present),
                 terms_version=e.terms_version,
@@ -442,12 +458,18 @@ def _decision(e: LedgerEvent, position: int, docs: DocAccess) -> None:
             )
         case de.DecisionDeferred():
             doc.status = de.DecisionStatus.DEFERRED.value
-            doc.deferrals.append(e.reason)
+            doc.deferrals.append(
+                DeferralDoc(reason=e.reason, until=e.until, at=e.timestamp, by=e.actor)
+            )
         case de.ReviewScheduled():
-            doc.reviews.append(e.review_on)
+            doc.reviews.append(
+                ReviewDoc(review_on=e.review_on, reason=e.reason, at=e.timestamp, by=e.actor)
+            )
         case de.DecisionSuperseded():
             doc.status = de.DecisionStatus.SUPERSEDED.value
-            doc.superseded_by = e.superseded_by
+            doc.supersession = SupersessionDoc(
+                superseded_by=e.superseded_by, rationale=e.rationale, at=e.timestamp, by=e.actor
+            )
         case _:
             _no_case(e, "decision")
     _save(docs, doc, position)
@@ -505,6 +527,7 @@ def _action(e: LedgerEvent, position: int, docs: DocAccess) -> None:
             due_on=e.due_on,
             measure=e.measure,
             committed_at=e.timestamp,
+            committed_by=e.actor,
         )
         decision = _related(docs, DecisionDoc, "decision", e.decision_id)
         if decision is not None:

@@ -7,7 +7,6 @@ commitments are late. Both say which log position they reflect.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from uuid import UUID
 
@@ -19,10 +18,9 @@ from projections.measures import position_of
 
 
 class RegisterEntry(msgspec.Struct, frozen=True, kw_only=True):
-    """One decision. `next_review_on` is the earliest review on or after today,
-    or else the latest one already past (nothing records a review as held, so a
-    past review date stays due); `review_due` when it falls within the window
-    or is past, for a decision not superseded."""
+    """One decision. `next_review_on` is its review date as of today (see
+    `next_review_on`); `review_due` when it falls within the window or is past,
+    for a decision not superseded."""
 
     decision_id: UUID
     reference: str
@@ -117,8 +115,11 @@ def decision_register(
     )
 
 
-def next_review(reviews: Iterable[date], today: date) -> date | None:
-    dates = sorted(reviews)
+def next_review_on(decision: DecisionDoc, today: date) -> date | None:
+    """The review date of a decision as of `today`, wherever one is shown: the earliest
+    review scheduled on or after today, or else the latest one already past (nothing
+    records a review as held, so a past review date stays due)."""
+    dates = sorted(r.review_on for r in decision.reviews)
     upcoming = [r for r in dates if r >= today]
     if upcoming:
         return upcoming[0]
@@ -126,7 +127,7 @@ def next_review(reviews: Iterable[date], today: date) -> date | None:
 
 
 def _entry(decision: DecisionDoc, today: date, horizon: date) -> RegisterEntry:
-    review_on = next_review(decision.reviews, today)
+    review_on = next_review_on(decision, today)
     live = decision.status != DecisionStatus.SUPERSEDED
     taken = decision.taken
     return RegisterEntry(
@@ -139,11 +140,11 @@ def _entry(decision: DecisionDoc, today: date, horizon: date) -> RegisterEntry:
         coproduced=taken.coproduced if taken is not None else False,
         proposed_at=decision.proposed_at,
         taken_at=taken.taken_at if taken is not None else None,
-        deferrals=list(decision.deferrals),
+        deferrals=[d.reason for d in decision.deferrals],
         next_review_on=review_on,
         review_due=live and review_on is not None and review_on <= horizon,
         review_overdue=live and review_on is not None and review_on < today,
-        superseded_by=decision.superseded_by,
+        superseded_by=decision.supersession.superseded_by if decision.supersession else None,
         actions=len(decision.action_ids),
         position=decision.position,
     )

@@ -19,9 +19,11 @@ from uuid import UUID, uuid4
 import msgspec
 import structlog
 
+from projections import account
 from projections.documents import MODELS
 from projections.ledger_views import SCHEMA_VERSION
-from projections.packs import render_markdown
+from projections.pack_markdown import render_markdown
+from projections.provenance import DecisionProvenance
 from projections.store import LedgerViewStore
 from services import views as v
 from services.audit import AuditFailed, Auditor, Signing
@@ -460,8 +462,11 @@ def cmd_decisions(args: argparse.Namespace, ctx: CliContext) -> int:
         for d in entries:
             outcome = d.outcome or "-"
             flag = " co-produced" if d.coproduced else ""
+            taken = f"  taken {account.when(d.taken_at)}" if d.taken_at else ""
+            review = f"  review {d.review_on}" if d.review_on else ""
             print(
-                f"{d.reference:10} {d.status:10} {outcome:9} {d.title}{flag}  [{d.id}]",
+                f"{d.reference:10} {d.status:10} {outcome:9} {d.title}{flag}{taken}{review}"
+                f"  [{d.id}]",
                 file=ctx.out,
             )
         if not entries:
@@ -475,9 +480,10 @@ def cmd_history(args: argparse.Namespace, ctx: CliContext) -> int:
         emit_json(ctx.out, entries)
     else:
         for e in entries:
+            why = f": {e.why}" if e.why else ""
             print(
                 f"{e.position or '-':>7}  v{e.version:<3} {e.occurred_at.isoformat()}  "
-                f"{e.type:34} {e.actor} ({e.role})",
+                f"{e.type:34} {e.actor} ({e.role}){why}",
                 file=ctx.out,
             )
     return 0
@@ -1043,52 +1049,42 @@ def render_plan(plan: v.PlanView, *, brief: bool = False) -> str:
     return "\n".join(lines)
 
 
-def render_provenance(d: v.DecisionProvenance) -> str:
+def render_provenance(d: DecisionProvenance) -> str:
+    """Who shaped a decision: where it stands, then every step in the order recorded,
+    in the words of the evidence packs."""
     lines = [
         f"\n{d.reference}: {d.title}  [{d.status}]",
         f"  id: {d.id}",
-        f"  proposed by {d.proposer.name} ({d.proposer.role}) on {d.proposed_at.date()}",
         f"  text: {d.text}",
     ]
-    for c in d.contributions:
-        state = f" (unlinked: {c.unlink_reason})" if c.unlinked_at else ""
-        response = f"; response {c.response}" if c.response else ""
-        lines.append(
-            f"  contribution {c.reference}: {c.influence} via {c.channel}{response}{state}"
-        )
-    for a in d.amendments:
-        lines.append(
-            f"  amended {a.amended_at.date()} because of {', '.join(a.caused_by)}: {a.rationale}"
-        )
-    for i in d.interests:
-        what = f"interest: {i.nature}" if i.has_interest else "no interest"
-        lines.append(f"  {i.member.name} declared {what}")
     if d.taken:
         t = d.taken
-        present = ", ".join(m.name for m in t.members_present)
         lines.append(
-            f"  taken {t.taken_at.date()} at {t.meeting_title}: {t.outcome}; "
-            f"quorum {t.quorum_required} met; forum present: {t.forum_present}; "
-            f"co-produced: {t.coproduced}"
+            f"  taken ({t.outcome}) {account.taken_at(t)}; quorum {t.quorum_required} "
+            f"{'met' if t.quorum_met else 'not met'}; forum present: {_yes(t.forum_present)}; "
+            f"co-produced: {_yes(t.coproduced)}"
         )
-        lines.append(f"  present: {present}")
+        lines.append(f"  present: {', '.join(m.name for m in t.meeting.present)}")
         lines.append(
-            f"  votes: {t.tally.for_} for, {t.tally.against} against, "
+            f"  votes counted: {t.tally.for_} for, {t.tally.against} against, "
             f"{t.tally.abstain} abstain, {t.tally.block} block"
         )
-        lines.append(f"  rationale: {t.rationale}")
-    for vote in d.votes:
-        if vote.excluded:
-            lines.append(f"  excluded vote: {vote.member.name} ({vote.exclusion_reason})")
-        elif vote.stance != "for":
-            lines.append(f"  {vote.stance}: {vote.member.name}: {vote.reason}")
-    for r in d.plan_revisions:
-        lines.append(f"  cited by {r.plan_title}, {r.section} r{r.revision}")
+    for c in d.contributions:
+        ref = c.contribution
+        response = f"; response {ref.response.replace('_', ' ')}" if ref.response else ""
+        state = " (unlinked)" if c.unlinked else ""
+        lines.append(
+            f"  contribution {ref.reference}: {c.influence} via {ref.channel}{response}{state}"
+        )
     for act in d.actions:
         lines.append(
             f"  action {act.reference}: {act.title}, owner {act.owner}, due "
             f"{act.due_on} ({act.percent_complete}%)"
         )
-    for review in d.reviews:
-        lines.append(f"  review scheduled for {review}")
+    lines.append("  account:")
+    lines += [f"    {account.when(line.at)}  {line.text}" for line in account.account(d)]
     return "\n".join(lines)
+
+
+def _yes(value: bool) -> str:
+    return "yes" if value else "no"

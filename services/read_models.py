@@ -9,7 +9,7 @@ views are never touched.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import date, datetime
 from typing import TypeVar, cast
 from uuid import UUID
 
@@ -25,12 +25,14 @@ from projections.documents import (
     PlanDoc,
     model_of,
 )
-from projections.ledger_views import UNSHOWN_TOPICS, apply
+from projections.ledger_views import UNSHOWN_TOPICS, Key, apply
+from projections.provenance import DecisionProvenance, decision_provenance
+from projections.register import next_review_on
 from projections.store import LedgerViewStore
 from services import views as v
-from services.ledger import LedgerApplication
+from services.ledger import LedgerApplication, utc_now
+from services.log_queries import LogQueries
 from services.log_rows import ReadHistory, RowDecoder
-from services.queries import LedgerQueries, PositionsOf
 
 D = TypeVar("D", bound=AnyDoc)
 
@@ -61,26 +63,33 @@ class Docs:
         doc = self._get(model, key)
         return doc if isinstance(doc, kind) else None
 
+    def each(self, kind: type[D], model: str, keys: Iterable[UUID]) -> dict[UUID, D]:
+        """The documents there are of these keys, by key."""
+        found = {key: self.one(kind, model, key) for key in keys}
+        return {key: doc for key, doc in found.items() if doc is not None}
+
 
 class ViewQueries:
     def __init__(
         self,
         app: LedgerApplication,
         store: LedgerViewStore,
-        positions_of: PositionsOf,
-        log: LedgerQueries,
+        log: LogQueries,
+        *,
         refresh: Callable[[], object] | None = None,
         read_history: ReadHistory | None = None,
+        today: Callable[[], date] = lambda: utc_now().date(),
     ) -> None:
         """`refresh`, when given, brings the views up to the log's head before each
         answer (the in-process projector of the CLI); without it answers come from
         the views as a separate projector keeps them. `read_history`, when given,
         reads the events time travel folds in one query, leaving out those no view
-        shows; without it they come through the application, with `positions_of`."""
+        shows; without it they come through the application, placed in the log by
+        `log.positions_of`. `today` is the day review dates are reckoned from."""
         self.app = app
         self.store = store
-        self.positions_of = positions_of
         self.log = log
+        self.today = today
         self._refresh = refresh or (lambda: None)
         self._read_history = read_history
         self._decode = RowDecoder(app.mapper)
@@ -159,6 +168,7 @@ class ViewQueries:
             (cast(DecisionDoc, d) for d in self.store.scan("decision", partnership_id)),
             key=lambda d: (d.proposed_at, d.reference),
         )
+        today = self.today()
         return [
             v.DecisionEntry(
                 id=d.id,
@@ -169,34 +179,42 @@ class ViewQueries:
                 status=d.status,
                 outcome=d.taken.outcome if d.taken else None,
                 coproduced=bool(d.taken and d.taken.coproduced),
-                review_on=d.reviews[-1] if d.reviews else None,
+                taken_at=d.taken.taken_at if d.taken else None,
+                review_on=next_review_on(d, today),
             )
             for d in docs
         ]
 
     def decision(
         self, decision_id: UUID, as_of: datetime | None = None, at_position: int | None = None
-    ) -> v.DecisionProvenance:
+    ) -> DecisionProvenance:
+        """Who shaped the decision, now or as it stood at a time or log position."""
         self._refresh()
         live = Docs(self._live).one(DecisionDoc, "decision", decision_id)
         if live is None:
             raise NotFound(f"No decision with id {decision_id}.")
+        related = _refers_to(live)
         if as_of is None and at_position is None:
-            docs = Docs(self._live)
+            loaded = self.store.load(related)
+            docs = Docs(lambda model, key: loaded.get((model, key)))
         else:
-            related = [
-                decision_id,
-                live.partnership_id,
-                *(link.contribution_id for link in live.links),
-            ]
-            related += [c.plan_id for c in live.citations] + live.action_ids
-            if live.taken:
-                related.append(live.taken.meeting_id)
-            docs = self._docs_for(list(dict.fromkeys(related)), as_of, at_position)
+            # The plans citing it are folded too: their revisions write the citations.
+            ids = [key for _, key in related] + [c.plan_id for c in live.citations]
+            docs = self._docs_for(list(dict.fromkeys(ids)), as_of, at_position)
         doc = docs.one(DecisionDoc, "decision", decision_id)
         if doc is None:
             raise _not_found("decision", decision_id, as_of, at_position)
-        return provenance(doc, docs)
+        successor = doc.supersession.superseded_by if doc.supersession else None
+        return decision_provenance(
+            doc,
+            partnership=docs.one(PartnershipDoc, "partnership", doc.partnership_id),
+            contributions=docs.each(
+                ContributionDoc, "contribution", (link.contribution_id for link in doc.links)
+            ),
+            meeting=docs.one(MeetingDoc, "meeting", doc.taken.meeting_id) if doc.taken else None,
+            actions=docs.each(ActionDoc, "action", doc.action_ids),
+            decisions=docs.each(DecisionDoc, "decision", [successor] if successor else []),
+        )
 
     def history(self, aggregate_id: UUID) -> list[v.HistoryEntry]:
         return self.log.history(aggregate_id)
@@ -218,7 +236,7 @@ class ViewQueries:
             return self._fold_history(aggregate_ids, as_of, at_position, self._read_history)
         timeline: list[tuple[int, LedgerEvent]] = []
         for aggregate_id in aggregate_ids:
-            positions = self.positions_of(aggregate_id)
+            positions = self.log.positions_of(aggregate_id)
             for event in cast(Iterable[LedgerEvent], self.app.aggregate_events(aggregate_id)):
                 position = positions.get(event.originator_version, 0)
                 if at_position is not None and position > at_position:
@@ -262,155 +280,16 @@ def _not_found(what: str, key: UUID, as_of: datetime | None, at_position: int | 
     return NotFound(f"No {what} with id {key}.")
 
 
-def provenance(doc: DecisionDoc, docs: Docs) -> v.DecisionProvenance:
-    """Who shaped a decision, from its document and the documents it refers to."""
-    partnership = docs.one(PartnershipDoc, "partnership", doc.partnership_id)
-    members = partnership.members if partnership else {}
-
-    def member(member_id: str) -> v.MemberRef:
-        m = members.get(member_id)
-        if m is None:
-            return v.MemberRef(member_id=member_id, name="(unknown)", role="", sector="")
-        return v.MemberRef(member_id=m.member_id, name=m.name, role=m.role, sector=m.sector.value)
-
-    contributions = {
-        link.contribution_id: docs.one(ContributionDoc, "contribution", link.contribution_id)
-        for link in doc.links
-    }
-
-    def link_view(link_index: int) -> v.LinkView:
-        link = doc.links[link_index]
-        c = contributions[link.contribution_id]
-        response = c.response if c else None
-        return v.LinkView(
-            contribution_id=link.contribution_id,
-            reference=c.reference if c else "",
-            influence=link.influence,
-            note=link.note,
-            channel=c.channel if c else "",
-            depth=c.depth if c else "",
-            contributor_kind=c.contributor_kind if c else "",
-            linked_at=link.linked_at,
-            linked_by=link.linked_by,
-            unlinked_at=link.unlinked_at,
-            unlink_reason=link.unlink_reason,
-            response=response.outcome if response else None,
-            response_rationale=response.rationale if response else "",
-            summary=c.summary if c else "",
-        )
-
-    current = [i for i, link in enumerate(doc.links) if link.unlinked_at is None]
-    unlinked = sorted(
-        (i for i, link in enumerate(doc.links) if link.unlinked_at is not None),
-        key=lambda i: cast(datetime, doc.links[i].unlinked_at),
-    )
-    references = {cid: c.reference for cid, c in contributions.items() if c is not None}
-    interested = {i.member_id: i.nature for i in doc.interests if i.has_interest}
-    absent = set(doc.taken.absent_votes) if doc.taken else set()
-
-    def vote_view(vote_index: int) -> v.VoteView:
-        vote = doc.votes[vote_index]
-        reason = ""
-        if vote.member_id in interested:
-            reason = f"declared interest: {interested[vote.member_id]}"
-        elif vote.member_id in absent:
-            reason = "not present at the meeting"
-        return v.VoteView(
-            member=member(vote.member_id),
-            stance=vote.stance,
-            reason=vote.reason,
-            excluded=bool(reason),
-            exclusion_reason=reason,
-            recorded_at=vote.recorded_at,
-        )
-
-    votes = [vote_view(i) for i in range(len(doc.votes))]
-    taken = None
-    if doc.taken:
-        t = doc.taken
-        meeting = docs.one(MeetingDoc, "meeting", t.meeting_id)
-        dissenters = {d.member_id for d in t.dissent}
-        taken = v.TakenView(
-            outcome=t.outcome,
-            rationale=t.rationale,
-            taken_at=t.taken_at,
-            meeting_id=t.meeting_id,
-            meeting_title=meeting.title if meeting else "",
-            members_present=[member(m) for m in t.members_present],
-            terms_version=t.terms_version,
-            quorum_required=t.quorum_required,
-            quorum_met=t.quorum_met,
-            forum_present=t.forum_present,
-            tally=t.tally,
-            excluded_votes=list(t.excluded_votes),
-            dissent=[vote for vote in votes if vote.member.member_id in dissenters],
-            coproduced=t.coproduced,
-        )
-    citations = []
-    for c in doc.citations:
-        plan = docs.one(PlanDoc, "plan", c.plan_id)
-        citations.append(
-            v.CitationView(
-                plan_id=c.plan_id,
-                plan_title=plan.title if plan else "",
-                section=c.section,
-                revision=c.revision,
-                revised_at=c.revised_at,
-            )
-        )
-    actions = []
-    for action_id in doc.action_ids:
-        a = docs.one(ActionDoc, "action", action_id)
-        if a is not None:
-            actions.append(
-                v.ActionView(
-                    id=a.id,
-                    reference=a.reference,
-                    title=a.title,
-                    owner=a.owner,
-                    due_on=a.due_on,
-                    percent_complete=a.percent_complete,
-                    completed=a.completed_at is not None,
-                )
-            )
-    return v.DecisionProvenance(
-        id=doc.id,
-        partnership_id=doc.partnership_id,
-        reference=doc.reference,
-        title=doc.title,
-        category=doc.category,
-        status=doc.status,
-        text=doc.text,
-        original_text=doc.original_text,
-        options=list(doc.options),
-        evidence=list(doc.evidence),
-        proposer=member(doc.proposer_id),
-        proposed_at=doc.proposed_at,
-        contributions=[link_view(i) for i in current] + [link_view(i) for i in unlinked],
-        amendments=[
-            v.AmendmentView(
-                text=a.text,
-                rationale=a.rationale,
-                caused_by=[references.get(c, str(c)) for c in a.caused_by],
-                amended_at=a.amended_at,
-                amended_by=a.amended_by,
-            )
-            for a in doc.amendments
-        ],
-        interests=[
-            v.InterestView(
-                member=member(i.member_id),
-                has_interest=i.has_interest,
-                nature=i.nature,
-                declared_at=i.declared_at,
-            )
-            for i in doc.interests
-        ],
-        votes=votes,
-        taken=taken,
-        deferrals=list(doc.deferrals),
-        reviews=list(doc.reviews),
-        superseded_by=doc.superseded_by,
-        plan_revisions=citations,
-        actions=actions,
-    )
+def _refers_to(decision: DecisionDoc) -> list[Key]:
+    """The documents a decision's account draws on, the decision's own first."""
+    related: list[Key] = [
+        ("decision", decision.id),
+        ("partnership", decision.partnership_id),
+        *(("contribution", link.contribution_id) for link in decision.links),
+        *(("action", a) for a in decision.action_ids),
+    ]
+    if decision.taken:
+        related.append(("meeting", decision.taken.meeting_id))
+    if decision.supersession:
+        related.append(("decision", decision.supersession.superseded_by))
+    return list(dict.fromkeys(related))

@@ -66,8 +66,10 @@ def test_demo_prints_the_plan_stage_and_who_shaped_each_decision(sqlite_url: str
     assert "stage: published" in result.stdout
     assert "D-24-07: Early-language SaLT assistants  [taken]" in result.stdout
     assert "contribution C-118: amended" in result.stdout
-    assert "excluded vote: Dr Tom Okafor" in result.stdout
-    assert "abstain: Owen Price" in result.stdout
+    assert "Dr Tom Okafor (ICB SEND lead) voted for (not counted: declared an interest)" in (
+        result.stdout
+    )
+    assert "Owen Price (Special school head) voted abstain: Supports it" in result.stdout
 
 
 def test_demo_refuses_a_non_empty_ledger_without_force(demo_db: str) -> None:
@@ -85,28 +87,29 @@ def test_decision_show_json_names_everyone_who_shaped_d_24_07(demo_db: str) -> N
     d = as_json(run("decision", "show", D_24_07, "--json", db=demo_db))
 
     assert d["reference"] == "D-24-07"
-    assert d["proposer"]["name"] == "Priya Shah"
-    c118 = next(c for c in d["contributions"] if c["reference"] == "C-118")
+    assert d["proposal"]["proposer"]["name"] == "Priya Shah"
+    c118 = next(c for c in d["contributions"] if c["contribution"]["reference"] == "C-118")
     assert c118["influence"] == "amended"
-    assert c118["response"] == "partly_adopted"
-    assert [a["caused_by"] for a in d["amendments"]] == [["C-118"]]
+    assert c118["contribution"]["response"] == "partly_adopted"
+    assert [[c["reference"] for c in a["caused_by"]] for a in d["amendments"]] == [["C-118"]]
     assert "further education" in d["amendments"][0]["text"]
     taken = d["taken"]
-    present = {m["member_id"] for m in taken["members_present"]}
+    present = {m["id"] for m in taken["meeting"]["present"]}
     assert {"m-forum-cochair", "m-icb-lead", "m-fe-principal"} <= present
     assert len(present) == 8
-    assert taken["excluded_votes"] == ["m-icb-lead"]
-    icb_vote = next(v for v in d["votes"] if v["member"]["member_id"] == "m-icb-lead")
-    assert icb_vote["excluded"] is True
-    assert "declared interest" in icb_vote["exclusion_reason"]
+    assert [m["id"] for m in taken["excluded_votes"]] == ["m-icb-lead"]
+    icb_vote = next(v for v in d["votes"] if v["member"]["id"] == "m-icb-lead")
+    assert icb_vote["counted"] is False
+    assert icb_vote["not_counted"] == "declared_interest"
     assert taken["tally"] == {"for": 6, "against": 0, "abstain": 1, "block": 0}
-    assert [v["member"]["member_id"] for v in taken["dissent"]] == ["m-special-head"]
+    assert [v["member"]["id"] for v in taken["dissent"]] == ["m-special-head"]
     assert taken["dissent"][0]["stance"] == "abstain"
-    assert taken["rationale"].startswith("Long waits for SaLT")
+    assert taken["recorded"]["why"].startswith("Long waits for SaLT")
+    assert taken["recorded"]["by"]["name"] == "Priya Shah"
     assert taken["quorum_met"] is True
     assert taken["forum_present"] is True
     assert taken["coproduced"] is True
-    interests = {i["member"]["member_id"]: i["has_interest"] for i in d["interests"]}
+    interests = {i["member"]["id"]: i["has_interest"] for i in d["interests"]}
     assert interests == {"m-fe-principal": False, "m-icb-lead": True}
 
 
@@ -279,6 +282,6 @@ def test_the_demo_runs_on_postgresql(postgres_url: str) -> None:
     assert result.returncode == 0, result.stderr
 
     d = as_json(run("decision", "show", D_24_07, "--json", db=postgres_url))
-    assert d["taken"]["excluded_votes"] == ["m-icb-lead"]
+    assert [m["id"] for m in d["taken"]["excluded_votes"]] == ["m-icb-lead"]
     history = as_json(run("history", D_24_07, "--json", db=postgres_url))
     assert None not in [e["position"] for e in history]

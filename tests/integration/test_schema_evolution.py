@@ -172,7 +172,7 @@ def test_every_version_one_vote_maps_to_its_stance(ledger: Ledger, old: str, new
 
     assert ledger.app.load(Decision, ids.decision_id).votes[V1_VOTER].stance is new
     provenance = ledger.queries.decision(ids.decision_id)
-    assert [(v.member.member_id, v.stance) for v in provenance.votes] == [(V1_VOTER, new.value)]
+    assert [(v.member.id, v.stance) for v in provenance.votes] == [(V1_VOTER, new.value)]
 
 
 def test_an_upcast_vote_still_counts_for_the_rules_and_the_tally(ledger: Ledger) -> None:

@@ -23,6 +23,7 @@ from domain.errors import Conflict, NotFound
 from domain.partnership import MemberAppointed, Partnership
 from domain.plan import ContributionReceived, InclusionPlan, SectionRevised
 from domain.values import Actor, Channel, ContributorKind, Depth, Sector, Stance
+from projections.provenance import DecisionProvenance
 from services import commands as c
 from services import views as v
 from services.demo import IDS, ScenarioClock, write_northmoor
@@ -521,7 +522,7 @@ def test_history_gives_each_event_its_log_position_in_version_order(ledger: Ledg
 
 
 class NorthmoorReading(msgspec.Struct, frozen=True):
-    decision: v.DecisionProvenance
+    decision: DecisionProvenance
     plan: v.PlanView
     log: list[v.LogEntry]
     history: list[v.HistoryEntry]

@@ -34,7 +34,7 @@ def northmoor(request: pytest.FixtureRequest) -> Iterator[Ledger]:
 
 
 def through_the_application(ledger: Ledger) -> ViewQueries:
-    return ViewQueries(ledger.app, ledger.views, ledger.log.positions_of, ledger.log)
+    return ViewQueries(ledger.app, ledger.views, ledger.log)
 
 
 def answer(ask: Callable[[], A]) -> A | str:

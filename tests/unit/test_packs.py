@@ -20,19 +20,16 @@ from projections.documents import (
     PartnershipDoc,
     PlanDoc,
 )
-from projections.packs import (
-    InspectionPack,
-    QAPack,
-    cell,
-    inspection_pack,
-    qa_pack,
-    render_markdown,
-)
+from projections.pack_markdown import cell, render_markdown
+from projections.packs import InspectionPack, QAPack, inspection_pack, qa_pack
+from projections.provenance import NotCounted
 from projections.store import MemoryViewStore
 from services import commands as c
 from services.demo import IDS, ScenarioClock, write_northmoor
 from services.ledger import LedgerApplication
+from services.log_queries import LogQueries
 from services.projector import Projector
+from services.read_models import ViewQueries
 from tests.unit.builders import (
     CHAIR,
     CONTRIBUTOR_NAME,
@@ -64,6 +61,7 @@ class Views:
         self.store = MemoryViewStore()
         Projector(app, self.store).catch_up()
         self.partnership_id = partnership_id
+        self.queries = ViewQueries(app, self.store, LogQueries(app))
 
     def all(self, kind: type[D], model: str) -> list[D]:
         return [d for d in self.store.scan(model, self.partnership_id) if isinstance(d, kind)]
@@ -270,22 +268,31 @@ def test_the_inspection_pack_shows_who_proposed_d_24_07_and_the_contributions_th
     (decision,) = inspection.decisions
 
     assert decision.reference == "D-24-07"
-    assert (decision.proposer.name, decision.proposer.role) == (
+    assert (decision.proposal.proposer.name, decision.proposal.proposer.role) == (
         "Priya Shah",
         "Director of Children's Services",
     )
-    assert [(x.reference, x.influence, x.response_outcome) for x in decision.contributions] == [
+    assert [
+        (x.contribution.reference, x.influence, x.contribution.response)
+        for x in decision.contributions
+    ] == [
         ("C-112", "informed", "adopted"),
         ("C-118", "amended", "partly_adopted"),
     ]
-    c118 = decision.contributions[1]
+    c118 = decision.contributions[1].contribution
     assert c118.response_rationale == "FE added now; sixth forms from 2026."
     assert c118.summary.startswith("A parent asked")
     assert c118.contributor_kind == "parent_carer"
     (amendment,) = decision.amendments
     assert [x.reference for x in amendment.caused_by] == ["C-118"]
     assert "further education colleges" in decision.text
-    assert "further education" not in decision.original_text
+    assert "further education" not in decision.proposal.text
+
+
+def test_the_inspection_pack_tells_the_account_decision_show_gives(
+    northmoor: Views, inspection: InspectionPack
+) -> None:
+    assert inspection.decisions == [northmoor.queries.decision(IDS.decision)]
 
 
 def test_the_inspection_pack_shows_who_was_present_and_how_they_voted(
@@ -301,12 +308,12 @@ def test_the_inspection_pack_shows_who_was_present_and_how_they_voted(
     assert [p.name for p in taken.excluded_votes] == ["Dr Tom Okafor"]
     assert taken.absent_votes == []
     assert [(d.member.name, d.stance) for d in taken.dissent] == [("Owen Price", "abstain")]
-    assert taken.rationale.startswith("Long waits for SaLT")
+    assert taken.recorded.why.startswith("Long waits for SaLT")
     assert (taken.forum_present, taken.coproduced, taken.quorum_met) == (True, True, True)
     votes = {v.member.name: v for v in inspection.decisions[0].votes}
-    assert votes["Dr Tom Okafor"].excluded is True
-    assert votes["Dr Tom Okafor"].exclusion_reason == "declared an interest"
-    assert votes["Helen Marsh"].excluded is False
+    assert votes["Dr Tom Okafor"].counted is False
+    assert votes["Dr Tom Okafor"].not_counted is NotCounted.DECLARED_INTEREST
+    assert votes["Helen Marsh"].counted is True
     interests = {i.member.name: i.has_interest for i in inspection.decisions[0].interests}
     assert interests == {"Aisha Begum": False, "Dr Tom Okafor": True}
 
@@ -315,11 +322,12 @@ def test_the_inspection_pack_follows_d_24_07_to_its_action_and_progress(
     inspection: InspectionPack,
 ) -> None:
     (action,) = inspection.decisions[0].actions
+    (tracked,) = inspection.actions.entries
 
-    assert action.reference == "A-31"
+    assert action.reference == tracked.reference == "A-31"
     assert action.percent_complete == 50
-    assert action.overdue is True
-    assert [p.note for p in action.progress] == ["3 of 6 SaLT assistants recruited."]
+    assert tracked.overdue is True
+    assert [p.note for p in tracked.progress] == ["3 of 6 SaLT assistants recruited."]
     assert (inspection.actions.total, inspection.actions.overdue) == (1, 1)
     assert inspection.measures.decisions.with_parent_input.share == 1.0
 
@@ -343,7 +351,7 @@ def test_the_inspection_pack_names_votes_not_counted_because_the_member_was_abse
     )
     assert [p.id for p in taken.meeting.apologies] == [SCHOOLS]
     schools_vote = next(v for v in pack.decisions[0].votes if v.member.id == SCHOOLS)
-    assert schools_vote.exclusion_reason == "not present when the decision was taken"
+    assert schools_vote.not_counted is NotCounted.ABSENT
 
 
 def test_a_deferred_decision_cited_by_a_plan_is_shown_as_not_taken(
@@ -362,8 +370,8 @@ def test_a_deferred_decision_cited_by_a_plan_is_shown_as_not_taken(
     markdown = render_markdown(inspection)
 
     assert inspection.decisions[0].taken is None
-    assert inspection.decisions[0].deferrals == ["Await costs."]
-    assert inspection.decisions[0].contributions[0].response_outcome is None
+    assert [d.deferred.why for d in inspection.decisions[0].deferrals] == ["Await costs."]
+    assert inspection.decisions[0].contributions[0].contribution.response is None
     assert qa.decisions[0].status == "deferred"
     assert qa.decisions[0].outcome is None
     assert "Not taken." in markdown

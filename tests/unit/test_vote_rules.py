@@ -20,6 +20,8 @@ from domain.errors import (
     VoteNotRecorded,
 )
 from domain.values import DecisionOutcome, Stance
+from projections.account import account
+from projections.provenance import NotCounted
 from services import commands as c
 from services.ledger import LedgerApplication
 from tests.unit.builders import (
@@ -284,7 +286,7 @@ def test_a_present_majority_is_still_needed_after_a_block_is_withdrawn(
 # The read models
 
 
-def test_a_withdrawn_vote_leaves_the_decisions_votes_in_the_read_models() -> None:
+def test_a_withdrawn_vote_stays_in_the_account_marked_withdrawn_with_who_and_why() -> None:
     ledger = bootstrap(Settings(database_url="memory://"), clock=a_clock())
     try:
         app = ledger.app
@@ -296,10 +298,27 @@ def test_a_withdrawn_vote_leaves_the_decisions_votes_in_the_read_models() -> Non
         app.handle(a_vote(decision_id, SCHOOLS, Stance.FOR))
         ledger.projector.catch_up()
         recast = ledger.queries.decision(decision_id)
-        history = [(e.type, e.actor) for e in ledger.queries.history(decision_id)]
+        history = [(e.type, e.actor, e.why) for e in ledger.queries.history(decision_id)]
     finally:
         ledger.close()
 
-    assert [v.member.member_id for v in after_withdrawal.votes] == [CHAIR, FORUM, HEALTH]
-    assert [(v.member.member_id, v.stance) for v in recast.votes][-1] == (SCHOOLS, "for")
-    assert ("VoteWithdrawn", SCHOOLS) in history
+    counted = [v.member.id for v in after_withdrawal.votes if v.counted]
+    assert counted == [CHAIR, FORUM, HEALTH]
+    block = after_withdrawal.votes[-1]
+    assert (block.member.id, block.stance, block.not_counted) == (
+        SCHOOLS,
+        "block",
+        NotCounted.WITHDRAWN,
+    )
+    assert block.withdrawn is not None
+    assert block.withdrawn.by.id == SCHOOLS
+    assert block.withdrawn.why == "The amended text meets my concern."
+    assert [(v.member.id, v.stance, v.counted) for v in recast.votes][-2:] == [
+        (SCHOOLS, "block", False),
+        (SCHOOLS, "for", True),
+    ]
+    assert any(
+        "withdrew their vote block: The amended text meets my concern." in line.text
+        for line in account(recast)
+    )
+    assert ("VoteWithdrawn", SCHOOLS, "The amended text meets my concern.") in history
