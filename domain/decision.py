@@ -24,6 +24,7 @@ from domain.errors import (
     DecisionNotTaken,
     InvalidValue,
     MajorityNotReached,
+    MeetingNotYetHeld,
     MemberNotActive,
     QuorumNotMet,
     RationaleRequired,
@@ -158,11 +159,17 @@ class VoteWithdrawn(LedgerEvent):
 
 
 class DecisionTaken(LedgerEvent):
+    """`taken_at` is when the meeting that took it was held; the event's own
+    timestamp stays the time it was recorded. Version 2 added `taken_at`: a
+    version-1 decision is taken when it was recorded, as it was shown then."""
+
     TOPIC = "DecisionTaken"
+    class_version = 2
 
     outcome: DecisionOutcome
     rationale: str
     meeting_id: UUID
+    taken_at: datetime
     members_present: tuple[str, ...]
     terms_version: int
     quorum_required: int
@@ -174,6 +181,10 @@ class DecisionTaken(LedgerEvent):
     coproduced: bool
     absent_votes: tuple[str, ...] = ()
     """Votes of members not present at the meeting: recorded, not counted."""
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["taken_at"] = state["timestamp"]
 
     def apply(self, aggregate: Decision) -> None:
         aggregate.status = DecisionStatus.TAKEN
@@ -369,6 +380,7 @@ class Decision(LedgerAggregate):
         outcome: DecisionOutcome,
         rationale: str,
         meeting_id: UUID,
+        held_at: datetime,
         present: tuple[str, ...],
         roster: Mapping[str, MemberRecord],
         terms: TermsOfReference,
@@ -378,6 +390,11 @@ class Decision(LedgerAggregate):
         at: datetime,
     ) -> None:
         self._require_open("take")
+        if held_at > at:
+            raise MeetingNotYetHeld(
+                f"{self.reference} cannot be taken at a meeting still to be held "
+                f"({held_at.isoformat()})."
+            )
         rationale = require_text(
             rationale, RationaleRequired, "Taking a decision needs a rationale."
         )
@@ -409,6 +426,7 @@ class Decision(LedgerAggregate):
             outcome=outcome,
             rationale=rationale,
             meeting_id=meeting_id,
+            taken_at=held_at,
             members_present=tuple(sorted(present)),
             terms_version=terms.version,
             quorum_required=terms.quorum,

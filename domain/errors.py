@@ -155,6 +155,10 @@ class AttendanceNotRecorded(LedgerRuleBroken):
     rule = "a meeting's attendance is recorded before it is relied on"
 
 
+class MeetingNotYetHeld(LedgerRuleBroken):
+    rule = "attendance, minutes and decisions are recorded only for a meeting already held"
+
+
 class ActionClosed(LedgerRuleBroken):
     rule = "a completed action takes no more reports"
 

@@ -1,4 +1,9 @@
-"""Meeting: where decisions are taken, with the members present recorded."""
+"""Meeting: where decisions are taken, with the members present recorded.
+
+A meeting is scheduled for a time with a UTC offset, in the past (entering a
+meeting from its minutes) or the future; who attended, its minutes and the
+decisions taken at it are recorded only once that time has come.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from domain.base import LedgerAggregate, LedgerCreated, LedgerEvent, require_tex
 from domain.errors import (
     AttendanceNotRecorded,
     InvalidValue,
+    MeetingNotYetHeld,
     MeetingRecordFinal,
     MemberNotActive,
 )
@@ -75,6 +81,11 @@ class Meeting(LedgerAggregate):
         actor: Actor,
         at: datetime,
     ) -> Meeting:
+        if held_at.utcoffset() is None:
+            raise InvalidValue(
+                f"The time of {title.strip() or 'a meeting'} needs a UTC offset "
+                f"(such as {held_at.isoformat()}Z or +01:00)."
+            )
         return cls._create(
             MeetingScheduled,
             id=meeting_id,
@@ -94,6 +105,7 @@ class Meeting(LedgerAggregate):
         actor: Actor,
         at: datetime,
     ) -> None:
+        self.require_held(at, "record who attended")
         if self.minutes_approved:
             raise MeetingRecordFinal(f"The minutes of {self.title} are approved and final.")
         for member_id in present:
@@ -111,11 +123,22 @@ class Meeting(LedgerAggregate):
         )
 
     def approve_minutes(self, *, summary: str, actor: Actor, at: datetime) -> None:
+        self.require_held(at, "approve the minutes of")
         if not self.attendance_recorded:
             raise AttendanceNotRecorded(f"Record who attended {self.title} before the minutes.")
         if self.minutes_approved:
             raise MeetingRecordFinal(f"The minutes of {self.title} are already approved.")
         self.trigger_event(MinutesApproved, summary=summary.strip(), actor=actor, timestamp=at)
+
+    def require_held(self, now: datetime, doing: str) -> datetime:
+        """When the meeting was held; refused while that is still after `now`."""
+        assert self.held_at is not None  # every meeting is scheduled with its time
+        if self.held_at > now:
+            raise MeetingNotYetHeld(
+                f"Cannot {doing} {self.title}: it is to be held on {self.held_at.isoformat()}, "
+                f"after now ({now.isoformat()})."
+            )
+        return self.held_at
 
     def attendance(self) -> tuple[str, ...]:
         if not self.attendance_recorded:

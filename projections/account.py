@@ -53,9 +53,13 @@ def not_counted(vote: VoteEntry) -> str:
 
 
 def taken_at(taken: TakenEntry) -> str:
-    """Where and when a decision was taken."""
-    held = f", held {when(taken.meeting.held_at)}" if taken.meeting.held_at else ""
-    return f"at {taken.meeting.title}{held}"
+    """Where and when a decision was taken: at its meeting, at the meeting's time."""
+    return f"at {taken.meeting.title} ({when(taken.taken_at)})"
+
+
+def taken_and_recorded(taken_at: datetime, recorded_at: datetime) -> str:
+    """When a decision was taken (its meeting's time) and when it was recorded."""
+    return f"taken {when(taken_at)}, recorded {when(recorded_at)}"
 
 
 def account(p: DecisionProvenance) -> list[AccountLine]:

@@ -135,9 +135,13 @@ class InterestDoc(msgspec.Struct, kw_only=True):
 
 
 class TakenDoc(msgspec.Struct, kw_only=True):
+    """`taken_at` is when the meeting that took it was held, `recorded_at` when the
+    decision was recorded."""
+
     outcome: str
     rationale: str
     taken_at: datetime
+    recorded_at: datetime
     taken_by: Actor
     meeting_id: UUID
     members_present: list[str]

@@ -442,7 +442,8 @@ def _decision(e: LedgerEvent, position: int, docs: DocAccess) -> None:
             doc.taken = TakenDoc(
                 outcome=e.outcome.value,
                 rationale=e.rationale,
-                taken_at=e.timestamp,
+                taken_at=e.taken_at,
+                recorded_at=e.timestamp,
                 taken_by=e.actor,
                 meeting_id=e.meeting_id,
                 members_present=list(e.members_present),

@@ -178,6 +178,7 @@ def _qa_lines(pack: QAPack) -> list[str]:
                 "Status",
                 "Outcome",
                 "Taken",
+                "Recorded",
                 "Quorum",
                 "Forum present",
                 "Co-produced",
@@ -191,6 +192,7 @@ def _qa_lines(pack: QAPack) -> list[str]:
                     _words(d.status),
                     d.outcome or "",
                     when(d.taken_at),
+                    when(d.recorded_at),
                     _quorum(d.quorum_required, d.quorum_met, d.members_present),
                     _yes(d.forum_present),
                     _yes(d.coproduced),
@@ -335,6 +337,7 @@ def _taken_lines(t: TakenEntry) -> list[str]:
         ("Field", "Value"),
         [
             ("Outcome", t.outcome),
+            ("Taken", when(t.taken_at)),
             ("Recorded", when(t.recorded.at)),
             ("Recorded by", who(t.recorded.by)),
             ("Terms of reference", f"version {t.terms_version}"),

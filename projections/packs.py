@@ -124,6 +124,9 @@ class CitedDecision(msgspec.Struct, frozen=True, kw_only=True):
     status: str
     outcome: str | None
     taken_at: datetime | None
+    """When the meeting that took it was held."""
+    recorded_at: datetime | None
+    """When it was recorded as taken."""
     rationale: str
     terms_version: int | None
     quorum_required: int | None
@@ -395,7 +398,8 @@ def _cited(p: DecisionProvenance, plan: PlanDoc) -> CitedDecision:
         category=p.category,
         status=p.status,
         outcome=taken.outcome if taken else None,
-        taken_at=taken.recorded.at if taken else None,
+        taken_at=taken.taken_at if taken else None,
+        recorded_at=taken.recorded.at if taken else None,
         rationale=taken.recorded.why if taken else "",
         terms_version=taken.terms_version if taken else None,
         quorum_required=taken.quorum_required if taken else None,

@@ -144,9 +144,11 @@ class MeetingRef(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class TakenEntry(msgspec.Struct, frozen=True, kw_only=True):
-    """`recorded.why` is the decision's rationale."""
+    """`taken_at` is when the meeting that took it was held; `recorded` says who
+    recorded the decision and when, and its rationale (`recorded.why`)."""
 
     outcome: str
+    taken_at: datetime
     recorded: Step
     meeting: MeetingRef
     terms_version: int
@@ -380,7 +382,8 @@ def _link(link: LinkDoc, found: ContributionDoc | None, names: Names) -> LinkEnt
 def _taken(taken: TakenDoc, meeting: MeetingDoc | None, names: Names) -> TakenEntry:
     return TakenEntry(
         outcome=taken.outcome,
-        recorded=names.step(taken.taken_by, taken.taken_at, taken.rationale),
+        taken_at=taken.taken_at,
+        recorded=names.step(taken.taken_by, taken.recorded_at, taken.rationale),
         meeting=MeetingRef(
             id=taken.meeting_id,
             title=meeting.title if meeting else str(taken.meeting_id),

@@ -31,6 +31,9 @@ class RegisterEntry(msgspec.Struct, frozen=True, kw_only=True):
     coproduced: bool
     proposed_at: datetime
     taken_at: datetime | None
+    """When the meeting that took it was held."""
+    recorded_at: datetime | None
+    """When the decision was recorded as taken."""
     deferrals: list[str]
     next_review_on: date | None
     review_due: bool
@@ -140,6 +143,7 @@ def _entry(decision: DecisionDoc, today: date, horizon: date) -> RegisterEntry:
         coproduced=taken.coproduced if taken is not None else False,
         proposed_at=decision.proposed_at,
         taken_at=taken.taken_at if taken is not None else None,
+        recorded_at=taken.recorded_at if taken is not None else None,
         deferrals=[d.reason for d in decision.deferrals],
         next_review_on=review_on,
         review_due=live and review_on is not None and review_on <= horizon,

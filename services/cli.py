@@ -462,7 +462,9 @@ def cmd_decisions(args: argparse.Namespace, ctx: CliContext) -> int:
         for d in entries:
             outcome = d.outcome or "-"
             flag = " co-produced" if d.coproduced else ""
-            taken = f"  taken {account.when(d.taken_at)}" if d.taken_at else ""
+            taken = ""
+            if d.taken_at and d.recorded_at:
+                taken = f"  {account.taken_and_recorded(d.taken_at, d.recorded_at)}"
             review = f"  review {d.review_on}" if d.review_on else ""
             print(
                 f"{d.reference:10} {d.status:10} {outcome:9} {d.title}{flag}{taken}{review}"
@@ -1060,7 +1062,8 @@ def render_provenance(d: DecisionProvenance) -> str:
     if d.taken:
         t = d.taken
         lines.append(
-            f"  taken ({t.outcome}) {account.taken_at(t)}; quorum {t.quorum_required} "
+            f"  taken ({t.outcome}) {account.taken_at(t)}; recorded "
+            f"{account.when(t.recorded.at)}; quorum {t.quorum_required} "
             f"{'met' if t.quorum_met else 'not met'}; forum present: {_yes(t.forum_present)}; "
             f"co-produced: {_yes(t.coproduced)}"
         )

@@ -50,6 +50,8 @@ Title = Annotated[str, Meta(max_length=TEXT_LIMITS["a title"])]
 WebAddress = Annotated[str, Meta(max_length=TEXT_LIMITS["a web address"])]
 FreeText = Annotated[str, Meta(max_length=TEXT_LIMITS["free text"])]
 SectionBody = Annotated[str, Meta(max_length=TEXT_LIMITS["a plan section"])]
+AwareDatetime = Annotated[datetime, Meta(tz=True)]
+"""A time with its UTC offset: a time without one is refused, never guessed."""
 
 
 class Command(msgspec.Struct, frozen=True, kw_only=True, tag=True, forbid_unknown_fields=True):
@@ -274,7 +276,7 @@ class SupersedeDecision(Command, frozen=True, kw_only=True):
 class ScheduleMeeting(Command, frozen=True, kw_only=True):
     partnership_id: UUID
     title: Title
-    held_at: datetime
+    held_at: AwareDatetime
     meeting_id: UUID | None = None
 
 

@@ -589,17 +589,19 @@ class LedgerApplication(Application[UUID]):
         partnership = self._partnership_of(decision)
         meeting = self.load(Meeting, cmd.meeting_id)
         self._same_partnership(partnership, meeting.partnership_id, meeting.title)
+        now = self.clock()
         decision.take(
             outcome=cmd.outcome,
             rationale=cmd.rationale,
             meeting_id=meeting.id,
+            held_at=meeting.require_held(now, f"take {decision.reference} at"),
             present=meeting.attendance(),
             roster=partnership.roster(),
             terms=partnership.terms_in_force(),
             interested=partnership.interested_members(decision.id),
             coproduced=cmd.coproduced,
             actor=cmd.actor,
-            at=self.clock(),
+            at=now,
         )
         self.save_all(decision)
         return decision.id

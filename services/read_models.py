@@ -180,6 +180,7 @@ class ViewQueries:
                 outcome=d.taken.outcome if d.taken else None,
                 coproduced=bool(d.taken and d.taken.coproduced),
                 taken_at=d.taken.taken_at if d.taken else None,
+                recorded_at=d.taken.recorded_at if d.taken else None,
                 review_on=next_review_on(d, today),
             )
             for d in docs

@@ -68,6 +68,9 @@ class DecisionEntry(View, frozen=True, kw_only=True):
     outcome: str | None
     coproduced: bool
     taken_at: datetime | None
+    """When the meeting that took it was held."""
+    recorded_at: datetime | None
+    """When the decision was recorded as taken."""
     review_on: date | None
     """The review date as of today (`projections.register.next_review_on`)."""
 

@@ -498,6 +498,7 @@ def run_ledger_domain_batched(url: str, options: Options) -> Measurement:
                     outcome=DecisionOutcome.APPROVED,
                     rationale=RATIONALE,
                     meeting_id=meeting_id,
+                    held_at=FIXED_NOW,
                     present=PRESENT,
                     roster=roster,
                     terms=TERMS,

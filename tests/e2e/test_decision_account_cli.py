@@ -4,12 +4,13 @@ when and why, in `decision show`, `history` and the inspection pack alike."""
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta, timezone
 from uuid import uuid5
 
 import pytest
 
 from services.demo import IDS, NORTHMOOR
-from tests.e2e.test_cli import D_24_07, as_json, run
+from tests.e2e.test_cli import D_24_07, as_json, assert_refused, run
 
 SECRETARIAT = {"id": "u-secretariat", "role": "secretariat"}
 ENGAGEMENT = {"id": "u-engagement-officer", "role": "engagement_officer"}
@@ -142,3 +143,124 @@ def test_the_inspection_pack_tells_d_24_07_in_the_words_of_decision_show(
     for step in steps:
         when, sentence = step.strip().split("  ", 1)
         assert f"- {when}: {sentence}\n" in pack
+
+
+# Time as the partnership lived it
+
+D_26_02 = str(uuid5(NORTHMOOR, "test/D-26-02"))
+PAST_MEETING = str(uuid5(NORTHMOOR, "test/meeting/2026-04-14"))
+FUTURE_MEETING = str(uuid5(NORTHMOOR, "test/meeting/2031-01-08"))
+HELD_AT = datetime.now(timezone(timedelta(hours=1))).replace(microsecond=0) - timedelta(days=30)
+"""A meeting a month ago, in a timezone of its own."""
+QUORATE = ("m-la-director", "m-forum-cochair", "m-early-years", "m-primary-head", "m-fe-principal")
+
+
+def test_a_past_decision_entered_from_the_minutes_shows_when_it_was_taken_and_recorded(
+    sqlite_url: str,
+) -> None:
+    as_json(run("demo", "--json", db=sqlite_url))
+    command(
+        sqlite_url,
+        SECRETARIAT,
+        type="ScheduleMeeting",
+        partnership_id=str(IDS.partnership),
+        meeting_id=PAST_MEETING,
+        title="Partnership board from the minutes",
+        held_at=HELD_AT.isoformat(),
+    )
+    command(
+        sqlite_url, SECRETARIAT, type="RecordAttendance", meeting_id=PAST_MEETING, present=QUORATE
+    )
+    command(
+        sqlite_url,
+        CHAIR,
+        type="ProposeDecision",
+        partnership_id=str(IDS.partnership),
+        decision_id=D_26_02,
+        reference="D-26-02",
+        title="Easy-read plan summary",
+        category="other",
+        text="Publish an easy-read summary of the plan.",
+        proposer_id="m-la-director",
+    )
+    for member_id in QUORATE:
+        command(
+            sqlite_url,
+            {"id": member_id, "role": "member"},
+            type="RecordVote",
+            decision_id=D_26_02,
+            member_id=member_id,
+            stance="for",
+        )
+    command(
+        sqlite_url,
+        CHAIR,
+        type="TakeDecision",
+        decision_id=D_26_02,
+        meeting_id=PAST_MEETING,
+        outcome="approved",
+        rationale="Families asked for it.",
+    )
+
+    shown = as_json(run("decision", "show", D_26_02, "--json", db=sqlite_url))
+    text = run("decision", "show", D_26_02, db=sqlite_url).stdout
+    register = run("decisions", db=sqlite_url).stdout
+
+    taken = shown["taken"]
+    assert datetime.fromisoformat(taken["taken_at"]) == HELD_AT
+    recorded = datetime.fromisoformat(taken["recorded"]["at"])
+    assert recorded - HELD_AT > timedelta(days=29)  # recorded now, from the minutes
+    held = HELD_AT.strftime("%Y-%m-%d %H:%M UTC+01:00")
+    assert f"at Partnership board from the minutes ({held}); recorded {recorded:%Y-%m-%d}" in text
+    line = next(row for row in register.splitlines() if row.startswith("D-26-02"))
+    assert f"taken {held}, recorded {recorded:%Y-%m-%d}" in line
+
+
+def test_attendance_at_a_meeting_still_to_come_is_refused(sqlite_url: str) -> None:
+    as_json(run("demo", "--json", db=sqlite_url))
+    command(
+        sqlite_url,
+        SECRETARIAT,
+        type="ScheduleMeeting",
+        partnership_id=str(IDS.partnership),
+        meeting_id=FUTURE_MEETING,
+        title="Partnership board, 8 January 2031",
+        held_at="2031-01-08T14:00:00Z",
+    )
+
+    refused = run(
+        "command",
+        json.dumps(
+            {
+                "type": "RecordAttendance",
+                "actor": SECRETARIAT,
+                "meeting_id": FUTURE_MEETING,
+                "present": list(QUORATE),
+            }
+        ),
+        db=sqlite_url,
+    )
+
+    assert_refused(refused, "Cannot record who attended Partnership board, 8 January 2031")
+
+
+def test_a_meeting_time_without_a_utc_offset_is_refused(sqlite_url: str) -> None:
+    as_json(run("demo", "--json", db=sqlite_url))
+    before = len(as_json(run("events", "--limit", "1000", "--json", db=sqlite_url)))
+
+    refused = run(
+        "command",
+        json.dumps(
+            {
+                "type": "ScheduleMeeting",
+                "actor": SECRETARIAT,
+                "partnership_id": str(IDS.partnership),
+                "title": "Partnership board",
+                "held_at": "2026-04-14T18:30:00",
+            }
+        ),
+        db=sqlite_url,
+    )
+
+    assert_refused(refused, "held_at")
+    assert len(as_json(run("events", "--limit", "1000", "--json", db=sqlite_url))) == before

@@ -142,7 +142,7 @@ def meeting(partnership: Partnership) -> list[c.AnyCommand]:
             partnership_id=partnership.id,
             meeting_id=partnership.meeting,
             title="Partnership board",
-            held_at=datetime(2031, 1, 14, 14, tzinfo=UTC),
+            held_at=datetime(2031, 1, 5, 14, tzinfo=UTC),
         ),
         c.RecordAttendance(actor=SECRETARIAT, meeting_id=partnership.meeting, present=VOTERS),
     ]

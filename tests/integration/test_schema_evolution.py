@@ -133,7 +133,7 @@ def propose_with_old_vote(ledger: Ledger, vote: str = "yes") -> OldVote:
             actor=SECRETARIAT,
             partnership_id=partnership_id,
             title="Partnership board",
-            held_at=datetime(2024, 3, 5, 14, tzinfo=UTC),
+            held_at=datetime(2024, 3, 1, tzinfo=UTC),
         )
     )
     app.handle(

@@ -300,6 +300,7 @@ class ReplayQueries:
                 approved = True
         return pv.TakenEntry(
             outcome=e.outcome.value,
+            taken_at=e.taken_at,
             recorded=people.step(e.actor, e.timestamp, e.rationale),
             meeting=pv.MeetingRef(
                 id=e.meeting_id,

@@ -262,7 +262,7 @@ def a_meeting(
             actor=SECRETARIAT,
             partnership_id=partnership_id,
             title="Partnership board",
-            held_at=NOW + timedelta(days=7),
+            held_at=NOW - timedelta(hours=2),
         )
     )
     if present is not None:

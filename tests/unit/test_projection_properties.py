@@ -336,7 +336,7 @@ def meeting_move(w: World, data: st.DataObject) -> list[c.AnyCommand]:
             partnership_id=p,
             meeting_id=meeting_id,
             title="Partnership board",
-            held_at=START + timedelta(days=7),
+            held_at=START - timedelta(days=7),
         ),
         c.RecordAttendance(actor=SECRETARIAT, meeting_id=meeting_id, present=tuple(present)),
     ]

@@ -106,7 +106,8 @@ def test_the_northmoor_register_lists_d_24_07_as_taken_approved_and_coproduced(
     assert entry.status == "taken"
     assert entry.outcome == "approved"
     assert entry.coproduced is True
-    assert entry.taken_at == datetime(2026, 1, 14, 16, tzinfo=UTC)
+    assert entry.taken_at == datetime(2026, 1, 14, 14, tzinfo=UTC)  # the meeting's time
+    assert entry.recorded_at == datetime(2026, 1, 14, 16, tzinfo=UTC)
     assert entry.next_review_on == date(2027, 5, 1)
     assert entry.review_due is False
     assert entry.actions == 1
