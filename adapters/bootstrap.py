@@ -72,7 +72,7 @@ class Ledger(msgspec.Struct, frozen=True, kw_only=True):
     def replay(
         self, position: int, out: Path, progress: Callable[[int, int], None] | None = None
     ) -> ReplaySummary:
-        return replay_to(self.store, position, out, progress=progress)
+        return replay_to(self.store, position, out, open_ledger=_open_copy, progress=progress)
 
     def signer(self) -> Signer:
         """The signing key, created if there is none yet."""
@@ -93,6 +93,11 @@ class Ledger(msgspec.Struct, frozen=True, kw_only=True):
             opened.close()
         self.views.close()
         self.app.close()
+
+
+def _open_copy(database_url: str) -> Ledger:
+    """A replayed copy's ledger: its read models are rebuilt once, by replay itself."""
+    return bootstrap(Settings(database_url=database_url), in_process=False)
 
 
 def signing_key_path(settings: Settings) -> Path:

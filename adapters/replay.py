@@ -3,6 +3,9 @@
 The events up to the position are copied with their positions, chain links and
 the checkpoints they cover, byte for byte, so the copy verifies on its own; the
 read models are then rebuilt in it. An auditor opens it with `--db`.
+
+The copy is opened through `open_ledger`, which the composition root passes in (it
+builds the copy as it builds any ledger), so replay needs nothing from it by import.
 """
 
 from __future__ import annotations
@@ -10,15 +13,34 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 import msgspec
 
 from adapters.audit_store import AuditStore, open_audit_store
 from adapters.persistence import Store, parse_database_url
-from adapters.settings import Settings
+from projections.store import LedgerViewStore
+from services.projector import Projector
 
 Progress = Callable[[int, int], None]
 BATCH = 20_000
+
+
+class OpenedLedger(Protocol):
+    """What replay uses of a ledger opened on the copy: its projector and views."""
+
+    @property
+    def projector(self) -> Projector: ...
+
+    @property
+    def views(self) -> LedgerViewStore: ...
+
+    def close(self) -> None: ...
+
+
+OpenLedger = Callable[[str], OpenedLedger]
+"""Opens (creating it if need be) the ledger at a database URL, its read models kept by
+a projector of its own rather than caught up by each query."""
 
 
 class ReplayTargetExists(FileExistsError):
@@ -34,16 +56,19 @@ class ReplaySummary(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def replay_to(
-    source: Store, position: int, out: Path, *, progress: Progress | None = None
+    source: Store,
+    position: int,
+    out: Path,
+    *,
+    open_ledger: OpenLedger,
+    progress: Progress | None = None,
 ) -> ReplaySummary:
-    from adapters.bootstrap import bootstrap  # the composition root builds the copy too
-
     target = out / "ledger.db"
     if target.exists():
         raise ReplayTargetExists(f"{target} already exists; choose an empty folder.")
     out.mkdir(parents=True, exist_ok=True)
     url = f"sqlite:///{target.resolve()}"
-    bootstrap(Settings(database_url=url), in_process=False).close()  # creates the tables
+    open_ledger(url).close()  # creates the tables
 
     audit = open_audit_store(source)
     try:
@@ -58,7 +83,7 @@ def replay_to(
     finally:
         copy_audit.close()
 
-    ledger = bootstrap(Settings(database_url=url), in_process=False)
+    ledger = open_ledger(url)
     try:
         result = ledger.projector.catch_up()
         models = ledger.views.counts()
