@@ -3,7 +3,7 @@
 Importing this package registers every stored event topic.
 """
 
-from domain import action, contribution, decision, meeting, partnership, plan
+from domain import action, contribution, decision, decision_events, meeting, partnership, plan
 from domain.base import LedgerAggregate, LedgerEvent
 
 AGGREGATE_TYPES: tuple[type[LedgerAggregate], ...] = (
@@ -19,7 +19,7 @@ AGGREGATE_TYPES: tuple[type[LedgerAggregate], ...] = (
 def event_types() -> tuple[type[LedgerEvent], ...]:
     """Every concrete stored event type, in a stable order."""
     found: list[type[LedgerEvent]] = []
-    for module in (partnership, plan, contribution, decision, meeting, action):
+    for module in (partnership, plan, contribution, decision_events, meeting, action):
         for value in vars(module).values():
             if (
                 isinstance(value, type)

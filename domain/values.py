@@ -80,6 +80,13 @@ class DecisionCategory(StrEnum):
     OTHER = "other"
 
 
+class DecisionStatus(StrEnum):
+    PROPOSED = "proposed"
+    DEFERRED = "deferred"
+    TAKEN = "taken"
+    SUPERSEDED = "superseded"
+
+
 class DecisionOutcome(StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"

@@ -13,9 +13,9 @@ from uuid import UUID
 
 import msgspec
 
-from domain.decision import Dissent, Tally
 from domain.plan_template import PlanTemplate
 from domain.values import Actor, MemberRecord, TermsOfReference
+from domain.votes import Dissent, Tally
 
 
 class Doc(msgspec.Struct, kw_only=True):

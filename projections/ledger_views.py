@@ -33,12 +33,12 @@ import msgspec
 
 from domain import action as ac
 from domain import contribution as co
-from domain import decision as de
+from domain import decision_events as de
 from domain import meeting as me
 from domain import partnership as pa
 from domain import plan as pl
 from domain.base import LedgerCreated, LedgerEvent
-from domain.values import MemberRecord
+from domain.values import DecisionStatus, MemberRecord
 from projections.documents import (
     ActionDoc,
     AmendmentDoc,
@@ -381,7 +381,7 @@ def _decision(e: LedgerEvent, position: int, docs: DocAccess) -> None:
             reference=e.reference,
             title=e.title,
             category=e.category.value,
-            status=de.DecisionStatus.PROPOSED.value,
+            status=DecisionStatus.PROPOSED.value,
             text=e.text,
             original_text=e.text,
             options=list(e.options),
@@ -438,7 +438,7 @@ def _decision(e: LedgerEvent, position: int, docs: DocAccess) -> None:
                     vote.withdrawn_at, vote.withdrawn_by = e.timestamp, e.actor
                     vote.withdrawal_reason = e.reason
         case de.DecisionTaken():
-            doc.status = de.DecisionStatus.TAKEN.value
+            doc.status = DecisionStatus.TAKEN.value
             doc.taken = TakenDoc(
                 outcome=e.outcome.value,
                 rationale=e.rationale,
@@ -458,7 +458,7 @@ def _decision(e: LedgerEvent, position: int, docs: DocAccess) -> None:
                 coproduced=e.coproduced,
             )
         case de.DecisionDeferred():
-            doc.status = de.DecisionStatus.DEFERRED.value
+            doc.status = DecisionStatus.DEFERRED.value
             doc.deferrals.append(
                 DeferralDoc(reason=e.reason, until=e.until, at=e.timestamp, by=e.actor)
             )
@@ -467,7 +467,7 @@ def _decision(e: LedgerEvent, position: int, docs: DocAccess) -> None:
                 ReviewDoc(review_on=e.review_on, reason=e.reason, at=e.timestamp, by=e.actor)
             )
         case de.DecisionSuperseded():
-            doc.status = de.DecisionStatus.SUPERSEDED.value
+            doc.status = DecisionStatus.SUPERSEDED.value
             doc.supersession = SupersessionDoc(
                 superseded_by=e.superseded_by, rationale=e.rationale, at=e.timestamp, by=e.actor
             )

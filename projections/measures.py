@@ -16,11 +16,11 @@ from uuid import UUID
 
 import msgspec
 
-from domain.decision import DecisionStatus
 from domain.values import (
     Channel,
     ContributorKind,
     DecisionOutcome,
+    DecisionStatus,
     Depth,
     ResponseOutcome,
     Sector,

@@ -19,8 +19,8 @@ from uuid import UUID
 
 import msgspec
 
-from domain.decision import Tally
 from domain.values import Actor
+from domain.votes import Tally
 from projections.documents import (
     ActionDoc,
     ContributionDoc,

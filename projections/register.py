@@ -12,7 +12,7 @@ from uuid import UUID
 
 import msgspec
 
-from domain.decision import DecisionStatus
+from domain.values import DecisionStatus
 from projections.documents import ActionDoc, DecisionDoc
 from projections.measures import position_of
 

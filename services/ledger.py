@@ -15,12 +15,12 @@ from eventsourcing.persistence import IntegrityError, Mapper
 from domain.action import Action
 from domain.base import LedgerAggregate
 from domain.contribution import Contribution
-from domain.decision import Decision, DecisionStatus
+from domain.decision import Decision
 from domain.errors import Conflict, LedgerRuleBroken, NotFound
 from domain.meeting import Meeting
 from domain.partnership import Partnership
 from domain.plan import InclusionPlan, SectionText
-from domain.values import Actor
+from domain.values import Actor, DecisionStatus
 from services import commands as c
 from services.plan_templates import REGISTERED, PlanTemplates
 

@@ -71,7 +71,7 @@ from adapters.bootstrap import bootstrap
 from adapters.settings import Settings
 from domain import action as action_events
 from domain import contribution as contribution_events
-from domain import decision as decision_events
+from domain import decision_events
 from domain import meeting as meeting_events
 from domain import partnership as partnership_events
 from domain import plan as plan_events

@@ -19,7 +19,7 @@ from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 from eventsourcing.utils import get_topic
 from psycopg import sql
 
-from domain.decision import (
+from domain.decision_events import (
     ContributionLinked,
     ContributionUnlinked,
     DecisionAmended,

@@ -15,7 +15,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
 from eventsourcing.utils import get_topic
 
-import domain.decision
+import domain.decision_events
 from adapters.bootstrap import bootstrap
 from adapters.chain import ChainedPostgresApplicationRecorder, ChainedSQLiteApplicationRecorder
 from adapters.codec import MsgspecMapper
@@ -146,10 +146,10 @@ def test_the_register_projection_selects_exactly_the_event_types_it_handles() ->
 def test_the_register_projection_handles_every_event_a_decision_records() -> None:
     decision_events = {
         cls
-        for cls in vars(domain.decision).values()
+        for cls in vars(domain.decision_events).values()
         if isinstance(cls, type)
         and issubclass(cls, LedgerEvent)
-        and cls.__module__ == domain.decision.__name__
+        and cls.__module__ == domain.decision_events.__name__
     }
 
     assert decision_events

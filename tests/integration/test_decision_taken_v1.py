@@ -19,7 +19,9 @@ from eventsourcing.persistence import StoredEvent
 
 from adapters.bootstrap import Ledger, bootstrap
 from adapters.settings import Settings
-from domain.decision import Decision, DecisionStatus, DecisionTaken
+from domain.decision import Decision
+from domain.decision_events import DecisionTaken
+from domain.values import DecisionStatus
 from services import commands as c
 from services.demo import IDS, ScenarioClock, northmoor_steps
 

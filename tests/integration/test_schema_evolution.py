@@ -19,7 +19,8 @@ from eventsourcing.persistence import StoredEvent
 
 from adapters.bootstrap import Ledger, bootstrap
 from adapters.settings import Settings
-from domain.decision import Decision, DecisionTaken, VoteRecorded
+from domain.decision import Decision
+from domain.decision_events import DecisionTaken, VoteRecorded
 from domain.errors import AlreadyVoted
 from domain.values import Actor, DecisionCategory, DecisionOutcome, Sector, Stance
 from services import commands as c

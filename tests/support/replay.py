@@ -20,10 +20,10 @@ from domain.contribution import (
     DeidentifiedSummaryRecorded,
     ResponseIssued,
 )
-from domain.decision import (
+from domain.decision import Decision
+from domain.decision_events import (
     ContributionLinked,
     ContributionUnlinked,
-    Decision,
     DecisionAmended,
     DecisionDeferred,
     DecisionProposed,

@@ -12,7 +12,7 @@ import pytest
 
 from adapters.codec import MsgspecMapper
 from domain.base import LedgerAggregate, LedgerEvent
-from domain.decision import DecisionTaken
+from domain.decision_events import DecisionTaken
 from domain.errors import LedgerRuleBroken
 from domain.plan_template import PlanTemplate, SectionTemplate, StageTransition
 from domain.values import (

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from adapters.codec import MsgspecMapper
 from domain import AGGREGATE_TYPES, event_types
 from domain.base import LedgerCreated, LedgerEvent
-from domain.decision import VoteRecorded
+from domain.decision_events import VoteRecorded
 from domain.values import Actor, Stance
 
 EVENT_TYPES = event_types()

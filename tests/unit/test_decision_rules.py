@@ -10,14 +10,8 @@ from uuid import UUID
 
 import pytest
 
-from domain.decision import (
-    ContributionLinked,
-    Decision,
-    DecisionAmended,
-    DecisionStatus,
-    Dissent,
-    Tally,
-)
+from domain.decision import Decision
+from domain.decision_events import ContributionLinked, DecisionAmended, DecisionState
 from domain.errors import (
     AlreadyVoted,
     AttendanceNotRecorded,
@@ -35,7 +29,8 @@ from domain.errors import (
     RationaleRequired,
     ReasonRequired,
 )
-from domain.values import DecisionOutcome, Influence, Stance
+from domain.values import DecisionOutcome, DecisionStatus, Influence, Stance
+from domain.votes import Dissent, Tally
 from services import commands as c
 from services.ledger import LedgerApplication
 from tests.unit.builders import (
@@ -82,6 +77,18 @@ def partnership_id(app: LedgerApplication) -> UUID:
 @pytest.fixture
 def decision_id(app: LedgerApplication, partnership_id: UUID) -> UUID:
     return a_proposed_decision(app, partnership_id)
+
+
+# State
+
+
+def test_a_decision_holds_all_the_state_its_events_set(
+    app: LedgerApplication, decision_id: UUID
+) -> None:
+    decision: DecisionState = app.load(Decision, decision_id)
+
+    assert isinstance(decision, DecisionState)
+    assert (decision.status, decision.links, decision.votes) == (DecisionStatus.PROPOSED, {}, {})
 
 
 # Quorum

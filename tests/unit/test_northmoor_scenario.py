@@ -11,19 +11,14 @@ import pytest
 from domain.action import Action, ActionCommitted
 from domain.base import LedgerEvent
 from domain.contribution import Contribution, DeidentifiedSummaryRecorded, ResponseIssued
-from domain.decision import (
-    Decision,
-    DecisionAmended,
-    DecisionStatus,
-    DecisionTaken,
-    Dissent,
-    Tally,
-)
+from domain.decision import Decision
+from domain.decision_events import DecisionAmended, DecisionTaken
 from domain.errors import DecisionFinal
 from domain.meeting import Meeting
 from domain.partnership import Partnership
 from domain.plan import InclusionPlan, SectionRevised
-from domain.values import Actor, DecisionOutcome, Influence, ResponseOutcome, Stance
+from domain.values import Actor, DecisionOutcome, DecisionStatus, Influence, ResponseOutcome, Stance
+from domain.votes import Dissent, Tally
 from services import commands as c
 from services.demo import IDS, PRESENT, ScenarioClock, at, northmoor_steps, write_northmoor
 from services.ledger import LedgerApplication

@@ -10,7 +10,8 @@ import pytest
 
 from adapters.bootstrap import bootstrap
 from adapters.settings import Settings
-from domain.decision import Decision, Dissent, Tally, VoteWithdrawn
+from domain.decision import Decision
+from domain.decision_events import VoteWithdrawn
 from domain.errors import (
     DecisionBlocked,
     DecisionFinal,
@@ -20,6 +21,7 @@ from domain.errors import (
     VoteNotRecorded,
 )
 from domain.values import DecisionOutcome, Stance
+from domain.votes import Dissent, Tally
 from projections.account import account
 from projections.provenance import NotCounted
 from services import commands as c
