@@ -20,7 +20,8 @@ from projections.documents import (
     PartnershipDoc,
     PlanDoc,
 )
-from projections.pack_markdown import cell, render_markdown
+from projections.pack_markdown import render_markdown
+from projections.pack_markdown.shared import cell
 from projections.packs import InspectionPack, QAPack, inspection_pack, qa_pack
 from projections.provenance import NotCounted
 from projections.store import MemoryViewStore
