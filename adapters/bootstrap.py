@@ -26,7 +26,8 @@ from adapters.signing import (
     read_trusted_keys,
     verify_signature,
 )
-from adapters.views import PostgresLedgerViews, SQLiteLedgerViews
+from adapters.views.postgres import PostgresLedgerViews
+from adapters.views.sqlite import SQLiteLedgerViews
 from projections.store import LedgerViewStore, MemoryViewStore
 from services.audit import Auditor
 from services.ledger import LedgerApplication, utc_now

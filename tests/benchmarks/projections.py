@@ -78,7 +78,8 @@ from adapters import persistence
 from adapters.bootstrap import Ledger, bootstrap
 from adapters.persistence import POSTGRES_EVENTS_TABLE
 from adapters.settings import Settings
-from adapters.views import PostgresLedgerViews, SQLiteLedgerViews
+from adapters.views.postgres import PostgresLedgerViews
+from adapters.views.sqlite import SQLiteLedgerViews
 from domain.base import LedgerEvent
 from projections.documents import AnyDoc, DecisionDoc, PlanDoc
 from projections.ledger_views import Key

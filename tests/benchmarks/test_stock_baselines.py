@@ -20,7 +20,7 @@ from adapters.bootstrap import bootstrap
 from adapters.chain import ChainedPostgresApplicationRecorder, ChainedSQLiteApplicationRecorder
 from adapters.codec import MsgspecMapper
 from adapters.settings import Settings
-from adapters.views import SQLiteLedgerViews
+from adapters.views.sqlite import SQLiteLedgerViews
 from domain.base import LedgerEvent
 from tests.benchmarks import append
 from tests.benchmarks.stock import VIEW_PRAGMAS, open_stock, sqlite_pragmas

@@ -24,7 +24,7 @@ from adapters.chain import ChainedSQLiteApplicationRecorder
 from adapters.entrypoint import main
 from adapters.persistence import NotALedgerDatabase, StoreUnreachable
 from adapters.settings import Settings
-from adapters.views import PostgresLedgerViews
+from adapters.views.postgres import PostgresLedgerViews
 from domain.partnership import Partnership
 from domain.values import Actor
 from projections.documents import AnyDoc

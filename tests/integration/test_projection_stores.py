@@ -23,7 +23,8 @@ import pytest
 from psycopg import sql
 
 from adapters import persistence
-from adapters.views import PostgresLedgerViews, SQLiteLedgerViews
+from adapters.views.postgres import PostgresLedgerViews
+from adapters.views.sqlite import SQLiteLedgerViews
 from projections.documents import AnyDoc, MeetingDoc, model_of
 from projections.ledger_views import SCHEMA_VERSION
 from projections.store import LedgerViewStore, MemoryViewStore, ViewsMovedOn, encode_doc
