@@ -12,7 +12,8 @@ import msgspec
 from eventsourcing.persistence import OperationalError
 
 from adapters import persistence
-from adapters.audit_store import AuditStore, open_audit_store
+from adapters.audit_store import open_audit_store
+from adapters.audit_store.shared import AuditStore
 from adapters.codec import MsgspecMapper
 from adapters.replay import ReplaySummary, replay_to
 from adapters.settings import Settings

@@ -17,7 +17,8 @@ from typing import Protocol
 
 import msgspec
 
-from adapters.audit_store import AuditStore, open_audit_store
+from adapters.audit_store import open_audit_store
+from adapters.audit_store.shared import AuditStore
 from adapters.persistence import Store, parse_database_url
 from projections.store import LedgerViewStore
 from services.projector import Projector

@@ -20,7 +20,8 @@ from typing import Any
 
 import pytest
 
-from adapters.audit_store import BLOCK, TREE_LEVEL, AuditStore, open_audit_store
+from adapters.audit_store import open_audit_store
+from adapters.audit_store.shared import BLOCK, TREE_LEVEL, AuditStore
 from adapters.bootstrap import bootstrap
 from adapters.persistence import parse_database_url
 from adapters.settings import Settings

@@ -17,7 +17,7 @@ import psycopg
 import pytest
 
 from adapters import persistence
-from adapters.audit_store import BLOCK
+from adapters.audit_store.shared import BLOCK
 from adapters.bootstrap import bootstrap
 from adapters.entrypoint import main
 from adapters.settings import Settings

@@ -1,40 +1,19 @@
-"""The audit tables beside the event store: the chain, stored Merkle subtrees and
-signed checkpoints, on SQLite and PostgreSQL.
-
-Perfect subtrees of 2**TREE_LEVEL leaves and up are stored (`ledger_tree`), built
-as checkpoints are made, so an inclusion proof reads O(log n) stored hashes and
-at most two blocks of leaf hashes (its own and the tree's last), in one query,
-however long the log. The log itself is read as one stream for verification.
-"""
+"""The audit store's SQL shared by both backends, and the stored tree it serves proofs from."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Generator, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from psycopg import capabilities
-
-from adapters.persistence import (
-    CHAIN_TABLE,
-    CHECKPOINT_TABLE,
-    POSTGRES_EVENTS_TABLE,
-    TREE_TABLE,
-    Store,
-    connect,
-)
+from adapters.persistence import CHAIN_TABLE, CHECKPOINT_TABLE, TREE_TABLE
 from domain.audit import Checkpoint
 from domain.merkle import NodeSource, Range, node_hash
 from domain.merkle import root as merkle_root
 
 TREE_LEVEL = 8
 BLOCK = 1 << TREE_LEVEL
-JOINED_BATCH = 5000
-"""Rows per query when SQLite events are read with their chain links."""
-STREAM_CHUNK = 2000
-"""Rows per chunk when PostgreSQL streams events with their chain links."""
 
 EventRow = tuple[int, UUID, int, str, bytes]
 """(position, aggregate id, version, topic, stored state)."""
@@ -292,100 +271,6 @@ class AuditStore:
         self.conn.close()
 
 
-class SQLiteAuditStore(AuditStore):
-    def __init__(self, path: str) -> None:
-        conn = sqlite3.connect(path, timeout=30)
-        super().__init__(conn)
-        self._commit()
-
-    def events(self, after: int, limit: int) -> list[EventRow]:
-        rows = self.conn.execute(
-            "SELECT rowid, originator_id, originator_version, topic, state FROM stored_events "
-            "WHERE rowid > ? ORDER BY rowid LIMIT ?",
-            (after, limit),
-        ).fetchall()
-        return [_sqlite_event(row) for row in rows]
-
-    def joined(self, after: int) -> Generator[JoinedRow, None, None]:
-        while rows := self.conn.execute(
-            "SELECT e.rowid, e.originator_id, e.originator_version, e.topic, e.state, "
-            f"c.leaf_index, c.leaf_hash, c.chain_hash FROM stored_events e LEFT JOIN "
-            f"{CHAIN_TABLE} c ON c.position = e.rowid WHERE e.rowid > ? ORDER BY e.rowid LIMIT ?",
-            (after, JOINED_BATCH),
-        ).fetchall():
-            for position, oid, version, topic, state, index, leaf, chain in rows:
-                if not isinstance(state, bytes) or not isinstance(oid, str) or len(oid) != 32:
-                    event = _sqlite_event((position, oid, version, topic, state))
-                    oid_bytes, state = event[1].bytes, event[4]
-                else:
-                    try:
-                        oid_bytes = bytes.fromhex(oid)
-                    except ValueError:
-                        oid_bytes = bytes(16)
-                yield (position, oid_bytes, version, str(topic), state, index, leaf, chain)
-            after = rows[-1][0]
-
-
-class PostgresAuditStore(AuditStore):
-    ph = "%s"
-    _blob = "BYTEA"
-
-    def __init__(self, store: Store) -> None:
-        conn = connect(store, autocommit=True)
-        super().__init__(conn, lambda name: store.table(name).as_string(conn))
-        self.store = store
-        self._events = store.table(POSTGRES_EVENTS_TABLE).as_string(conn)
-
-    def _many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        if rows:
-            with self.conn.cursor() as cur:
-                cur.executemany(sql.replace("?", self.ph), rows)
-
-    def _commit(self) -> None:
-        pass  # autocommit
-
-    def _stored_rows(self, keys: Sequence[NodeKey], blocks: Sequence[int]) -> list[Row]:
-        # One statement text whatever is asked for, so the server plans it once.
-        with self.conn.cursor(binary=True) as cursor:
-            rows: list[Row] = cursor.execute(
-                f"SELECT t.level, t.idx, t.hash FROM unnest(%s::int[], %s::bigint[]) "
-                f"AS k(level, idx) JOIN {self.tree_table} t "
-                "ON t.level = k.level AND t.idx = k.idx UNION ALL "
-                "SELECT 0, c.leaf_index, c.leaf_hash FROM unnest(%s::bigint[]) AS b(block) "
-                f"JOIN {self.chain_table} c ON c.leaf_index >= b.block * {BLOCK} "
-                f"AND c.leaf_index < (b.block + 1) * {BLOCK} ORDER BY 1, 2",
-                ([level for level, _ in keys], [idx for _, idx in keys], list(blocks)),
-            ).fetchall()
-        return rows
-
-    def events(self, after: int, limit: int) -> list[EventRow]:
-        rows = self.conn.execute(
-            f"SELECT notification_id, originator_id, originator_version, topic, state FROM "
-            f"{self._events} WHERE notification_id > %s ORDER BY notification_id LIMIT %s",
-            (after, limit),
-        ).fetchall()
-        return [(int(p), o, int(v), str(t), bytes(s)) for p, o, v, t, s in rows]
-
-    def joined(self, after: int) -> Generator[JoinedRow, None, None]:
-        # One query, streamed in binary in chunks on a connection of its own: PostgreSQL
-        # produces rows while they are checked, and the store's connection stays free.
-        # Binary rows come as they are stored: a NULL someone wrote stays None.
-        with (
-            connect(self.store, autocommit=True) as conn,
-            conn.cursor(binary=True) as cursor,
-        ):
-            rows = cursor.stream(
-                "SELECT e.notification_id, uuid_send(e.originator_id), e.originator_version, "
-                "e.topic, e.state, c.leaf_index, c.leaf_hash, c.chain_hash "
-                f"FROM {self._events} e LEFT JOIN {self.chain_table} c "
-                "ON c.position = e.notification_id WHERE e.notification_id > %s "
-                "ORDER BY e.notification_id",
-                (after,),
-                size=STREAM_CHUNK if capabilities.has_stream_chunked() else 1,
-            )
-            yield from rows
-
-
 class StoredTree(NodeSource):
     """A merkle `NodeSource` over the stored subtrees and leaf hashes. The stored nodes
     and leaf blocks one call needs are read together, in one query."""
@@ -442,25 +327,5 @@ def _plan(start: int, end: int, keys: set[NodeKey], blocks: set[int]) -> None:
     _plan(start + half, end, keys, blocks)
 
 
-def _sqlite_event(row: Sequence[Any]) -> EventRow:
-    """An event row as stored, whatever an editor of the file may have put in it:
-    a value of the wrong type still yields a leaf, which then fails to match."""
-    position, originator_id, version, topic, state = row
-    try:
-        oid = UUID(str(originator_id))
-    except ValueError:
-        oid = UUID(int=0)
-    data = state if isinstance(state, bytes) else str(state).encode()
-    return (int(position), oid, int(version), str(topic), data)
-
-
 def _link(row: Sequence[Any]) -> LinkRow:
     return (int(row[0]), int(row[1]), bytes(row[2]), bytes(row[3]))
-
-
-def open_audit_store(store: Store) -> AuditStore:
-    if store.kind == "sqlite":
-        return SQLiteAuditStore(store.path)
-    if store.kind == "postgres":
-        return PostgresAuditStore(store)
-    raise ValueError("Audit tools need a SQLite or PostgreSQL ledger.")
