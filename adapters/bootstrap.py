@@ -6,15 +6,18 @@ from collections.abc import Callable, Collection
 from datetime import datetime
 from functools import partial
 from pathlib import Path
+from typing import Protocol
 from uuid import UUID, uuid4
 
 import msgspec
 from eventsourcing.persistence import OperationalError
+from eventsourcing.postgres import PostgresApplicationRecorder
 
 from adapters import persistence
 from adapters.audit_store import open_audit_store
-from adapters.audit_store.shared import AuditStore
 from adapters.codec import MsgspecMapper
+from adapters.read_model_store.postgres import PostgresReadModelStore
+from adapters.read_model_store.sqlite import SQLiteReadModelStore
 from adapters.replay import ReplaySummary, replay_to
 from adapters.settings import Settings
 from adapters.signing import (
@@ -27,15 +30,19 @@ from adapters.signing import (
     read_trusted_keys,
     verify_signature,
 )
-from adapters.views.postgres import PostgresLedgerViews
-from adapters.views.sqlite import SQLiteLedgerViews
-from projections.store import LedgerViewStore, MemoryViewStore
-from services.audit import Auditor
-from services.ledger import LedgerApplication, utc_now
-from services.log_queries import LogQueries
-from services.projector import Projector
-from services.read_models import ViewQueries
+from adapters.wakeup import PostgresWakeup, polling
+from projections.store import MemoryReadModelStore, ReadModelStore
+from services.audit.auditor import Auditor
+from services.ledger.application import LedgerApplication, utc_now
+from services.ledger.log_queries import LogQueries
+from services.projection.log_rows import ReadHistory, ReadLog
+from services.projection.projector import Projector
+from services.projection.read_model_queries import ReadModelQueries
 from services.reports import Reports
+
+
+class _Closeable(Protocol):
+    def close(self) -> None: ...
 
 
 class Ledger(msgspec.Struct, frozen=True, kw_only=True):
@@ -47,12 +54,12 @@ class Ledger(msgspec.Struct, frozen=True, kw_only=True):
     """Resolved once, at start-up; None if there is no home folder to default to."""
     store: persistence.Store
     app: LedgerApplication
-    views: LedgerViewStore
+    read_store: ReadModelStore
     projector: Projector
-    queries: ViewQueries
+    read_models: ReadModelQueries
     reports: Reports
     log: LogQueries
-    _opened: list[AuditStore] = msgspec.field(default_factory=list)
+    _opened: list[_Closeable] = msgspec.field(default_factory=list)
 
     def auditor(self, trust: Collection[bytes] = ()) -> Auditor:
         """The audit tools. Trust is what the operator names: the raw public keys in `trust`
@@ -70,6 +77,16 @@ class Ledger(msgspec.Struct, frozen=True, kw_only=True):
             audit = open_audit_store(self.store)
         self._opened.append(audit)
         return Auditor(audit, verify_signature, trusted_keys=frozenset(trusted))
+
+    def event_waiter(self, poll: float) -> Callable[[], None]:
+        """A wait for new events in the log: woken by the store's NOTIFY on PostgreSQL
+        (or after `poll` seconds), a sleep of `poll` seconds elsewhere."""
+        recorder = self.app.recorder
+        if isinstance(recorder, PostgresApplicationRecorder):
+            wakeup = PostgresWakeup(self.store, recorder.channel_name, poll)
+            self._opened.append(wakeup)
+            return wakeup
+        return polling(poll)
 
     def replay(
         self, position: int, out: Path, progress: Callable[[int, int], None] | None = None
@@ -93,7 +110,7 @@ class Ledger(msgspec.Struct, frozen=True, kw_only=True):
     def close(self) -> None:
         for opened in self._opened:
             opened.close()
-        self.views.close()
+        self.read_store.close()
         self.app.close()
 
 
@@ -117,12 +134,33 @@ def _key_file_or_none(settings: Settings) -> Path | None:
         return None  # said by the commands that need the key, not by every command
 
 
-def view_store(store: persistence.Store) -> LedgerViewStore:
+class StoreAdministration:
+    """What an operator does to the database as a whole (`services.demo.writing.StoreAdmin`).
+    The URL is read when this is made: commands that need no ledger never make one."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.store = persistence.parse_database_url(settings.database_url)
+
+    @property
+    def label(self) -> str:
+        return self.store.label
+
+    def is_empty(self) -> bool:
+        persistence.prepare(self.store)
+        return persistence.is_empty(self.store)
+
+    def reset(self) -> None:
+        persistence.reset(self.store)
+
+
+def open_read_store(
+    store: persistence.Store,
+) -> SQLiteReadModelStore | PostgresReadModelStore | MemoryReadModelStore:
     if store.kind == "sqlite":
-        return SQLiteLedgerViews(store.path)
+        return SQLiteReadModelStore(store.path)
     if store.kind == "postgres":
-        return PostgresLedgerViews(store)
-    return MemoryViewStore()
+        return PostgresReadModelStore(store)
+    return MemoryReadModelStore()
 
 
 def bootstrap(
@@ -148,29 +186,34 @@ def bootstrap(
                 clock=clock,
                 new_id=new_id,
             )
-            views = view_store(store)
+            read_store = open_read_store(store)
     except OperationalError as e:
         raise persistence.StoreUnreachable(f"The event store at {store.label} failed: {e}") from e
     positions = None if store.kind == "memory" else partial(persistence.positions_of, store)
     log = LogQueries(app, positions)
-    read_log = getattr(views, "read_log", None)
-    projector = Projector(app, views, clock=utc_now, read_log=read_log)
+    # The database stores read the log's rows straight from its table; in memory the
+    # projector reads through the application's recorder.
+    read_log: ReadLog | None = None
+    read_history: ReadHistory | None = None
+    if isinstance(read_store, SQLiteReadModelStore | PostgresReadModelStore):
+        read_log, read_history = read_store.read_log, read_store.read_history
+    projector = Projector(app, read_store, clock=utc_now, read_log=read_log)
     refresh = projector.catch_up if in_process else None
     return Ledger(
         settings=settings,
         signing_key_file=_key_file_or_none(settings),
         store=store,
         app=app,
-        views=views,
+        read_store=read_store,
         projector=projector,
-        queries=ViewQueries(
+        read_models=ReadModelQueries(
             app,
-            views,
+            read_store,
             log,
             refresh=refresh,
-            read_history=getattr(views, "read_history", None),
+            read_history=read_history,
             today=lambda: clock().date(),
         ),
-        reports=Reports(views, today=lambda: clock().date(), refresh=refresh),
+        reports=Reports(read_store, today=lambda: clock().date(), refresh=refresh),
         log=log,
     )

@@ -26,10 +26,10 @@ from adapters.settings import Settings, SettingsError
 from adapters.signing import SigningKeyError, key_id, load_signer, verify_signature
 from adapters.wakeup import PostgresWakeup, polling
 from domain.errors import LedgerRuleBroken
-from services.audit import AuditFailed
+from services.audit.auditor import AuditFailed
 from services.cli import CliContext, UsageError, build_parser
-from services.ledger import Clock
-from services.projector import ViewsOutdated
+from services.ledger.application import Clock
+from services.projection.projector import ReadModelsOutdated
 
 log = structlog.get_logger()
 
@@ -117,7 +117,7 @@ def _run(argv: list[str]) -> int:
         return 1
     except (SigningKeyError, ReplayTargetExists) as e:
         return _fail(2, str(e))
-    except ViewsOutdated as e:
+    except ReadModelsOutdated as e:
         return _fail(2, str(e))
     finally:
         for ledger in ledgers:

@@ -20,8 +20,8 @@ import msgspec
 from adapters.audit_store import open_audit_store
 from adapters.audit_store.shared import AuditStore
 from adapters.persistence import Store, parse_database_url
-from projections.store import LedgerViewStore
-from services.projector import Projector
+from projections.store import ReadModelStore
+from services.projection.projector import Projector
 
 Progress = Callable[[int, int], None]
 BATCH = 20_000
@@ -34,7 +34,7 @@ class OpenedLedger(Protocol):
     def projector(self) -> Projector: ...
 
     @property
-    def views(self) -> LedgerViewStore: ...
+    def read_store(self) -> ReadModelStore: ...
 
     def close(self) -> None: ...
 
@@ -87,7 +87,7 @@ def replay_to(
     ledger = open_ledger(url)
     try:
         result = ledger.projector.catch_up()
-        models = ledger.views.counts()
+        models = ledger.read_store.counts()
     finally:
         ledger.close()
     return ReplaySummary(

@@ -9,7 +9,7 @@ from typing import Literal
 
 import msgspec
 
-from services.command_json import DEFAULT_MAX_COMMAND_BYTES
+from services.ledger.command_json import DEFAULT_MAX_COMMAND_BYTES
 
 DEFAULT_DATABASE_URL = "sqlite:///./ledger-data/ledger.db"
 

@@ -15,8 +15,8 @@ from uuid import UUID
 
 import msgspec
 
+from projections.dispatch import SCHEMA_VERSION, Key
 from projections.documents import AnyDoc, model_of
-from projections.ledger_views import SCHEMA_VERSION, Key
 
 VIEWS_NAME = "ledger_views"
 
@@ -25,11 +25,11 @@ DocRow = tuple[UUID, str, UUID, int, bytes]
 """A document as stored: (id, model, partnership id, position, encoded body)."""
 
 
-class ViewsMovedOn(RuntimeError):
+class ReadModelsMovedOn(RuntimeError):
     """Another projector advanced the views first; reload the position and go on."""
 
 
-class ViewStatus(msgspec.Struct, frozen=True, kw_only=True):
+class ReadModelStatus(msgspec.Struct, frozen=True, kw_only=True):
     position: int
     schema_version: int
     skipped: int
@@ -40,8 +40,8 @@ class ViewStatus(msgspec.Struct, frozen=True, kw_only=True):
     name them may have skipped more than these add up to.)"""
 
 
-class LedgerViewStore(Protocol):
-    def status(self) -> ViewStatus | None:
+class ReadModelStore(Protocol):
+    def status(self) -> ReadModelStatus | None:
         """The tracking record, or None when the views were never built."""
         ...
 
@@ -64,7 +64,7 @@ class LedgerViewStore(Protocol):
         one else reads or writes (a rebuild's fresh one), whose position comes last."""
         ...
 
-    def fork(self) -> LedgerViewStore:
+    def fork(self) -> ReadModelStore:
         """Another handle on the same tables, with a connection of its own, for
         writing from another thread."""
         ...
@@ -78,11 +78,11 @@ class LedgerViewStore(Protocol):
         decoding documents."""
         ...
 
-    def fresh(self) -> LedgerViewStore:
+    def fresh(self) -> ReadModelStore:
         """An empty store beside the live one, for a rebuild."""
         ...
 
-    def swap_in(self, fresh: LedgerViewStore) -> None:
+    def swap_in(self, fresh: ReadModelStore) -> None:
         """Make a fully built fresh store the live one, atomically."""
         ...
 
@@ -91,14 +91,14 @@ class LedgerViewStore(Protocol):
     def close(self) -> None: ...
 
 
-class MemoryViewStore:
+class MemoryReadModelStore:
     """Views held in memory: for tests and for folding a few events on demand."""
 
     def __init__(self) -> None:
         self.docs: dict[UUID, AnyDoc] = {}
-        self._status: ViewStatus | None = None
+        self._status: ReadModelStatus | None = None
 
-    def status(self) -> ViewStatus | None:
+    def status(self) -> ReadModelStatus | None:
         return self._status
 
     def load(self, keys: Sequence[Key]) -> dict[Key, AnyDoc]:
@@ -120,10 +120,10 @@ class MemoryViewStore:
     ) -> None:
         current = self._status.position if self._status else 0
         if current != expected_position:
-            raise ViewsMovedOn(f"views are at {current}, not {expected_position}")
+            raise ReadModelsMovedOn(f"views are at {current}, not {expected_position}")
         self.docs.update({doc.id: _copy(doc) for doc in docs})
         before = self._status
-        self._status = ViewStatus(
+        self._status = ReadModelStatus(
             position=position,
             schema_version=SCHEMA_VERSION,
             skipped=(before.skipped if before else 0) + sum(skipped.values()),
@@ -134,7 +134,7 @@ class MemoryViewStore:
     def write(self, rows: Sequence[DocRow]) -> None:
         self.docs.update({row[0]: decode_doc(row[4]) for row in rows})
 
-    def fork(self) -> MemoryViewStore:
+    def fork(self) -> MemoryReadModelStore:
         return self
 
     def scan(self, model: str, partnership_id: UUID | None = None) -> list[AnyDoc]:
@@ -154,11 +154,11 @@ class MemoryViewStore:
     def scopes_of(self, ids: Collection[UUID]) -> dict[UUID, UUID]:
         return {i: doc.partnership_id for i in ids if (doc := self.docs.get(i)) is not None}
 
-    def fresh(self) -> MemoryViewStore:
-        return MemoryViewStore()
+    def fresh(self) -> MemoryReadModelStore:
+        return MemoryReadModelStore()
 
-    def swap_in(self, fresh: LedgerViewStore) -> None:
-        assert isinstance(fresh, MemoryViewStore)
+    def swap_in(self, fresh: ReadModelStore) -> None:
+        assert isinstance(fresh, MemoryReadModelStore)
         self.docs, self._status = fresh.docs, fresh._status
 
     def discard(self) -> None:

@@ -127,8 +127,8 @@ from domain.merkle import (
     verify_consistency,
     verify_inclusion,
 )
-from projections.store import LedgerViewStore
-from services.audit import AuditFailed, AuditLog, EventRow, Problem, Progress, Signing
+from projections.store import ReadModelStore
+from services.audit.auditor import AuditFailed, AuditLog, EventRow, Problem, Progress, Signing
 
 __all__ = [
     "FORMAT",
@@ -502,9 +502,9 @@ PartnershipsOf = Callable[[Collection[UUID]], Mapping[UUID, UUID]]
 """The partnership of each of some aggregates, where known."""
 
 
-def aggregate_partnerships(views: LedgerViewStore) -> PartnershipsOf:
+def aggregate_partnerships(read_store: ReadModelStore) -> PartnershipsOf:
     """Aggregates' partnerships, from the read models."""
-    return views.scopes_of
+    return read_store.scopes_of
 
 
 class _Owners:

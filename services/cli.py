@@ -20,13 +20,13 @@ import msgspec
 import structlog
 
 from projections import account
+from projections.dispatch import SCHEMA_VERSION
 from projections.documents import MODELS
-from projections.ledger_views import SCHEMA_VERSION
 from projections.pack_markdown import render_markdown
 from projections.provenance import DecisionProvenance
-from projections.store import LedgerViewStore
-from services import views as v
-from services.audit import AuditFailed, Auditor, Signing
+from projections.store import ReadModelStore
+from services import views
+from services.audit.auditor import AuditFailed, Auditor, Signing
 from services.bundle import (
     ExportRefused,
     NotABundle,
@@ -37,17 +37,17 @@ from services.bundle import (
     stored_event_time,
     verify_bundle,
 )
-from services.command_json import (
+from services.demo.northmoor import ScenarioClock, write_northmoor
+from services.ledger.application import Clock, LedgerApplication, utc_now
+from services.ledger.command_json import (
     DEFAULT_MAX_COMMAND_BYTES,
     InvalidCommand,
     command_schema,
     decode_command,
 )
-from services.demo import ScenarioClock, write_northmoor
-from services.ledger import Clock, LedgerApplication, utc_now
 from services.progress import ProgressBar
-from services.projector import Progress, Projector, rebuild
-from services.read_models import ViewQueries
+from services.projection.projector import Progress, Projector, rebuild
+from services.projection.read_model_queries import ReadModelQueries
 from services.reports import Reports
 
 log = structlog.get_logger()
@@ -64,13 +64,13 @@ class Session(Protocol):
     def app(self) -> LedgerApplication: ...
 
     @property
-    def views(self) -> LedgerViewStore: ...
+    def read_store(self) -> ReadModelStore: ...
 
     @property
     def projector(self) -> Projector: ...
 
     @property
-    def queries(self) -> ViewQueries: ...
+    def read_models(self) -> ReadModelQueries: ...
 
     @property
     def reports(self) -> Reports: ...
@@ -394,11 +394,13 @@ def cmd_demo(args: argparse.Namespace, ctx: CliContext) -> int:
         ctx.reset_store()
     clock = ScenarioClock(datetime(2025, 9, 1, tzinfo=UTC))
     session = ctx.open_ledger(clock)
-    app, queries = session.app, session.queries
+    app, read_models = session.app, session.read_models
     ids = write_northmoor(app, clock)
     log.info("demo.written", store=ctx.store_label, events=app.recorder.max_notification_id())
-    plan = queries.plan(ids.plan)
-    provenance = [queries.decision(entry.id) for entry in queries.decisions(ids.partnership)]
+    plan = read_models.plan(ids.plan)
+    provenance = [
+        read_models.decision(entry.id) for entry in read_models.decisions(ids.partnership)
+    ]
     if args.json:
         emit_json(ctx.out, {"plan": plan, "decisions": provenance})
     else:
@@ -410,7 +412,7 @@ def cmd_demo(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def cmd_partnerships(args: argparse.Namespace, ctx: CliContext) -> int:
-    found = ctx.open_ledger(None).queries.partnerships()
+    found = ctx.open_ledger(None).read_models.partnerships()
     if args.json:
         emit_json(ctx.out, found)
     else:
@@ -433,7 +435,7 @@ def _within_log(session: Session, position: int | None) -> None:
 def cmd_plan_show(args: argparse.Namespace, ctx: CliContext) -> int:
     session = ctx.open_ledger(None)
     _within_log(session, args.at_position)
-    plan = session.queries.plan(args.plan_id, as_of=args.as_of, at_position=args.at_position)
+    plan = session.read_models.plan(args.plan_id, as_of=args.as_of, at_position=args.at_position)
     if args.json:
         emit_json(ctx.out, plan)
     else:
@@ -444,7 +446,7 @@ def cmd_plan_show(args: argparse.Namespace, ctx: CliContext) -> int:
 def cmd_decision_show(args: argparse.Namespace, ctx: CliContext) -> int:
     session = ctx.open_ledger(None)
     _within_log(session, args.at_position)
-    provenance = session.queries.decision(
+    provenance = session.read_models.decision(
         args.decision_id, as_of=args.as_of, at_position=args.at_position
     )
     if args.json:
@@ -455,7 +457,7 @@ def cmd_decision_show(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def cmd_decisions(args: argparse.Namespace, ctx: CliContext) -> int:
-    entries = ctx.open_ledger(None).queries.decisions(args.partnership)
+    entries = ctx.open_ledger(None).read_models.decisions(args.partnership)
     if args.json:
         emit_json(ctx.out, entries)
     else:
@@ -477,7 +479,7 @@ def cmd_decisions(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def cmd_history(args: argparse.Namespace, ctx: CliContext) -> int:
-    entries = ctx.open_ledger(None).queries.history(args.aggregate_id)
+    entries = ctx.open_ledger(None).read_models.history(args.aggregate_id)
     if args.json:
         emit_json(ctx.out, entries)
     else:
@@ -492,7 +494,7 @@ def cmd_history(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def cmd_events(args: argparse.Namespace, ctx: CliContext) -> int:
-    entries = ctx.open_ledger(None).queries.events(after=args.after, limit=args.limit)
+    entries = ctx.open_ledger(None).read_models.events(after=args.after, limit=args.limit)
     if args.json:
         emit_json(ctx.out, entries)
     else:
@@ -762,7 +764,7 @@ def cmd_export(args: argparse.Namespace, ctx: CliContext) -> int:
             "LEDGER_SIGNING_KEY_FILE to the key that signs its checkpoints."
         )
     session.projector.catch_up()  # the read models say which partnership each aggregate is in
-    partnerships = aggregate_partnerships(session.views)
+    partnerships = aggregate_partnerships(session.read_store)
     if args.partnership is not None and args.partnership not in partnerships([args.partnership]):
         raise UsageError(f"No partnership {args.partnership}.")
     selection = Selection.of(args.partnership, args.from_date, args.to_date)
@@ -890,7 +892,7 @@ def cmd_projections_rebuild(args: argparse.Namespace, ctx: CliContext) -> int:
     bar = ProgressBar("projections.rebuild")
     result = rebuild(
         session.app,
-        session.views,
+        session.read_store,
         until=until,
         progress=bar,
         batch_size=args.batch_size,
@@ -903,7 +905,7 @@ def cmd_projections_rebuild(args: argparse.Namespace, ctx: CliContext) -> int:
         "skipped": result.skipped,
         "skipped_types": result.skipped_types,
         "events_per_s": round(rate),
-        "models": session.views.counts(),
+        "models": session.read_store.counts(),
     }
     log.info("projections.rebuilt", **summary)
     if args.json:
@@ -934,8 +936,8 @@ class ModelStatus(msgspec.Struct, frozen=True, kw_only=True):
 def cmd_projections_status(args: argparse.Namespace, ctx: CliContext) -> int:
     session = ctx.open_ledger(None)
     head = session.projector.head()
-    status = session.views.status()
-    counts = session.views.counts()
+    status = session.read_store.status()
+    counts = session.read_store.counts()
     rows = [
         ModelStatus(
             model=model,
@@ -1027,7 +1029,7 @@ def emit_json(out: TextIO, value: object) -> None:
     out.write("\n")
 
 
-def render_plan(plan: v.PlanView, *, brief: bool = False) -> str:
+def render_plan(plan: views.PlanView, *, brief: bool = False) -> str:
     lines = [
         f"{plan.title}",
         f"  stage: {plan.stage}   template: {plan.template} v{plan.template_version}   "

@@ -27,7 +27,7 @@ from projections.documents import (
     PartnershipDoc,
     PlanDoc,
 )
-from projections.store import LedgerViewStore
+from projections.store import ReadModelStore
 
 D = TypeVar("D", bound=AnyDoc)
 
@@ -43,7 +43,7 @@ class SectionDiff(msgspec.Struct, frozen=True, kw_only=True):
 class Reports:
     def __init__(
         self,
-        store: LedgerViewStore,
+        store: ReadModelStore,
         today: Callable[[], date],
         refresh: Callable[[], object] | None = None,
     ) -> None:

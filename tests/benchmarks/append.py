@@ -85,7 +85,7 @@ from domain.values import (
     Stance,
     TermsOfReference,
 )
-from services import commands as c
+from services.ledger import commands
 from tests.benchmarks.stock import StockDecision, describe, open_stock
 
 EVENTS_PER_DECISION = 4
@@ -297,7 +297,7 @@ def set_up_ledger(ledger: Ledger) -> LedgerSetup:
     """A partnership that can take decisions: members, terms, a meeting, contributions."""
     app = ledger.app
     partnership_id = app.handle(
-        c.EstablishPartnership(
+        commands.EstablishPartnership(
             actor=SECRETARIAT,
             name="Benchmark SEND and AP Partnership",
             kind="local_send_ap_partnership",
@@ -307,7 +307,7 @@ def set_up_ledger(ledger: Ledger) -> LedgerSetup:
     )
     for member in MEMBERS:
         app.handle(
-            c.AppointMember(
+            commands.AppointMember(
                 actor=SECRETARIAT,
                 partnership_id=partnership_id,
                 member_id=member.member_id,
@@ -319,7 +319,7 @@ def set_up_ledger(ledger: Ledger) -> LedgerSetup:
             )
         )
     app.handle(
-        c.AdoptTermsOfReference(
+        commands.AdoptTermsOfReference(
             actor=CHAIR,
             partnership_id=partnership_id,
             quorum=TERMS.quorum,
@@ -328,17 +328,17 @@ def set_up_ledger(ledger: Ledger) -> LedgerSetup:
         )
     )
     meeting_id = app.handle(
-        c.ScheduleMeeting(
+        commands.ScheduleMeeting(
             actor=SECRETARIAT,
             partnership_id=partnership_id,
             title="Partnership board",
             held_at=FIXED_NOW,
         )
     )
-    app.handle(c.RecordAttendance(actor=SECRETARIAT, meeting_id=meeting_id, present=PRESENT))
+    app.handle(commands.RecordAttendance(actor=SECRETARIAT, meeting_id=meeting_id, present=PRESENT))
     contribution_ids = tuple(
         app.handle(
-            c.SubmitContribution(
+            commands.SubmitContribution(
                 actor=SECRETARIAT,
                 partnership_id=partnership_id,
                 reference=f"C-{n:03d}",
@@ -356,15 +356,17 @@ def set_up_ledger(ledger: Ledger) -> LedgerSetup:
     return LedgerSetup(partnership_id, meeting_id, contribution_ids)
 
 
-def decision_commands(setup: LedgerSetup, first: int, count: int) -> list[list[c.AnyCommand]]:
+def decision_commands(
+    setup: LedgerSetup, first: int, count: int
+) -> list[list[commands.AnyCommand]]:
     """The four commands of each decision, one list per decision."""
     voter = Actor(id=CHAIR_ID, role="member")
-    result: list[list[c.AnyCommand]] = []
+    result: list[list[commands.AnyCommand]] = []
     for i in range(first, first + count):
         decision_id = uuid4()
         result.append(
             [
-                c.ProposeDecision(
+                commands.ProposeDecision(
                     actor=CHAIR,
                     partnership_id=setup.partnership_id,
                     decision_id=decision_id,
@@ -374,21 +376,21 @@ def decision_commands(setup: LedgerSetup, first: int, count: int) -> list[list[c
                     text=DECISION_TEXT,
                     proposer_id=CHAIR_ID,
                 ),
-                c.LinkContribution(
+                commands.LinkContribution(
                     actor=SECRETARIAT,
                     decision_id=decision_id,
                     contribution_id=setup.contribution_ids[i % CONTRIBUTION_POOL],
                     influence=Influence.INFORMED,
                     note="Evidence of waiting times.",
                 ),
-                c.RecordVote(
+                commands.RecordVote(
                     actor=voter,
                     decision_id=decision_id,
                     member_id=CHAIR_ID,
                     stance=Stance.FOR,
                     reason="Meets the need families described.",
                 ),
-                c.TakeDecision(
+                commands.TakeDecision(
                     actor=CHAIR,
                     decision_id=decision_id,
                     meeting_id=setup.meeting_id,

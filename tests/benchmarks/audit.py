@@ -88,10 +88,10 @@ from adapters.persistence import POSTGRES_EVENTS_TABLE
 from adapters.settings import Settings
 from domain.merkle import verify_inclusion
 from domain.values import Channel, ContributorKind, Depth
-from services import commands as c
-from services.audit import Auditor
-from services.demo import ScenarioClock
-from services.ledger import LedgerApplication
+from services.audit.auditor import Auditor
+from services.demo.northmoor import ScenarioClock
+from services.ledger import commands
+from services.ledger.application import LedgerApplication
 from tests.benchmarks import append
 from tests.benchmarks.generator import STORY_START, generate
 from tests.benchmarks.projections import (
@@ -509,8 +509,8 @@ def append_more(ledger: Ledger, events: int, batch: int) -> dict[str, Any]:
     ]
 
     def run() -> None:
-        for commands in batches:
-            ledger.app.handle_all(commands)
+        for chunk in batches:
+            ledger.app.handle_all(chunk)
 
     m = append.timed(ledger.app, sum(len(b) for b in batches), run)
     return {
@@ -587,7 +587,7 @@ def child_export(url: str, key: Path, out: Path) -> dict[str, Any]:
                 ledger=ledger.store.label,
                 created_at=now(),
                 event_time=bundle.stored_event_time(ledger.app.mapper),
-                partnerships=bundle.aggregate_partnerships(ledger.views),
+                partnerships=bundle.aggregate_partnerships(ledger.read_store),
             )
         finished = time.perf_counter()
         peak = peak_kb()
@@ -659,7 +659,7 @@ def child_run_figures(child: dict[str, Any], size: str) -> dict[str, Any]:
 def set_up(app: LedgerApplication) -> append.LedgerSetup:
     """The append benchmark's partnership, members, terms, meeting and contributions."""
     partnership_id = app.handle(
-        c.EstablishPartnership(
+        commands.EstablishPartnership(
             actor=append.SECRETARIAT,
             name="Benchmark SEND and AP Partnership",
             kind="local_send_ap_partnership",
@@ -669,7 +669,7 @@ def set_up(app: LedgerApplication) -> append.LedgerSetup:
     )
     for member in append.MEMBERS:
         app.handle(
-            c.AppointMember(
+            commands.AppointMember(
                 actor=append.SECRETARIAT,
                 partnership_id=partnership_id,
                 member_id=member.member_id,
@@ -681,7 +681,7 @@ def set_up(app: LedgerApplication) -> append.LedgerSetup:
             )
         )
     app.handle(
-        c.AdoptTermsOfReference(
+        commands.AdoptTermsOfReference(
             actor=append.CHAIR,
             partnership_id=partnership_id,
             quorum=append.TERMS.quorum,
@@ -690,7 +690,7 @@ def set_up(app: LedgerApplication) -> append.LedgerSetup:
         )
     )
     meeting_id = app.handle(
-        c.ScheduleMeeting(
+        commands.ScheduleMeeting(
             actor=append.SECRETARIAT,
             partnership_id=partnership_id,
             title="Partnership board",
@@ -698,11 +698,13 @@ def set_up(app: LedgerApplication) -> append.LedgerSetup:
         )
     )
     app.handle(
-        c.RecordAttendance(actor=append.SECRETARIAT, meeting_id=meeting_id, present=append.PRESENT)
+        commands.RecordAttendance(
+            actor=append.SECRETARIAT, meeting_id=meeting_id, present=append.PRESENT
+        )
     )
     contribution_ids = tuple(
         app.handle(
-            c.SubmitContribution(
+            commands.SubmitContribution(
                 actor=append.SECRETARIAT,
                 partnership_id=partnership_id,
                 reference=f"C-{n:03d}",

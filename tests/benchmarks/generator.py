@@ -88,10 +88,10 @@ from domain.values import (
     Sector,
     Stance,
 )
-from services import commands as c
-from services.demo import ScenarioClock
-from services.ledger import LedgerApplication
-from services.plan_templates import LOCAL_INCLUSION_PLAN_V1
+from services.demo.northmoor import ScenarioClock
+from services.ledger import commands
+from services.ledger.application import LedgerApplication
+from services.ledger.plan_templates import LOCAL_INCLUSION_PLAN_V1
 
 DEFAULT_EVENTS = 100_000
 DEFAULT_SEED = 1
@@ -137,45 +137,45 @@ class GeneratedLedger(msgspec.Struct, frozen=True, kw_only=True):
 # The events each command stores: one each, and a ContributionReceived on the plan when a
 # contribution concerns one.
 
-_EVENT_OF: dict[type[c.Command], str] = {
-    c.EstablishPartnership: partnership_events.PartnershipEstablished.TOPIC,
-    c.AppointMember: partnership_events.MemberAppointed.TOPIC,
-    c.StandDownMember: partnership_events.MemberStoodDown.TOPIC,
-    c.AdoptTermsOfReference: partnership_events.TermsOfReferenceAdopted.TOPIC,
-    c.DeclareInterest: partnership_events.InterestDeclared.TOPIC,
-    c.DraftPlan: plan_events.PlanDrafted.TOPIC,
-    c.ReviseSection: plan_events.SectionRevised.TOPIC,
-    c.OpenConsultation: plan_events.ConsultationOpened.TOPIC,
-    c.CloseConsultation: plan_events.ConsultationClosed.TOPIC,
-    c.SubmitPlanForQA: plan_events.PlanSubmittedForQA.TOPIC,
-    c.RecordQAFeedback: plan_events.QAFeedbackReceived.TOPIC,
-    c.ApprovePlan: plan_events.PlanApproved.TOPIC,
-    c.PublishPlan: plan_events.PlanPublished.TOPIC,
-    c.SupersedePlan: plan_events.PlanSuperseded.TOPIC,
-    c.SubmitContribution: contribution_events.ContributionSubmitted.TOPIC,
-    c.TriageContribution: contribution_events.ContributionTriaged.TOPIC,
-    c.RouteContributionToIndividualCase: (
+_EVENT_OF: dict[type[commands.Command], str] = {
+    commands.EstablishPartnership: partnership_events.PartnershipEstablished.TOPIC,
+    commands.AppointMember: partnership_events.MemberAppointed.TOPIC,
+    commands.StandDownMember: partnership_events.MemberStoodDown.TOPIC,
+    commands.AdoptTermsOfReference: partnership_events.TermsOfReferenceAdopted.TOPIC,
+    commands.DeclareInterest: partnership_events.InterestDeclared.TOPIC,
+    commands.DraftPlan: plan_events.PlanDrafted.TOPIC,
+    commands.ReviseSection: plan_events.SectionRevised.TOPIC,
+    commands.OpenConsultation: plan_events.ConsultationOpened.TOPIC,
+    commands.CloseConsultation: plan_events.ConsultationClosed.TOPIC,
+    commands.SubmitPlanForQA: plan_events.PlanSubmittedForQA.TOPIC,
+    commands.RecordQAFeedback: plan_events.QAFeedbackReceived.TOPIC,
+    commands.ApprovePlan: plan_events.PlanApproved.TOPIC,
+    commands.PublishPlan: plan_events.PlanPublished.TOPIC,
+    commands.SupersedePlan: plan_events.PlanSuperseded.TOPIC,
+    commands.SubmitContribution: contribution_events.ContributionSubmitted.TOPIC,
+    commands.TriageContribution: contribution_events.ContributionTriaged.TOPIC,
+    commands.RouteContributionToIndividualCase: (
         contribution_events.ContributionRoutedToIndividualCase.TOPIC
     ),
-    c.IssueResponse: contribution_events.ResponseIssued.TOPIC,
-    c.RecordDeidentifiedSummary: contribution_events.DeidentifiedSummaryRecorded.TOPIC,
-    c.NotifyContributor: contribution_events.ContributorNotified.TOPIC,
-    c.ProposeDecision: decision_events.DecisionProposed.TOPIC,
-    c.LinkContribution: decision_events.ContributionLinked.TOPIC,
-    c.UnlinkContribution: decision_events.ContributionUnlinked.TOPIC,
-    c.AmendDecision: decision_events.DecisionAmended.TOPIC,
-    c.RecordVote: decision_events.VoteRecorded.TOPIC,
-    c.WithdrawVote: decision_events.VoteWithdrawn.TOPIC,
-    c.TakeDecision: decision_events.DecisionTaken.TOPIC,
-    c.DeferDecision: decision_events.DecisionDeferred.TOPIC,
-    c.ScheduleReview: decision_events.ReviewScheduled.TOPIC,
-    c.SupersedeDecision: decision_events.DecisionSuperseded.TOPIC,
-    c.ScheduleMeeting: meeting_events.MeetingScheduled.TOPIC,
-    c.RecordAttendance: meeting_events.AttendanceRecorded.TOPIC,
-    c.ApproveMinutes: meeting_events.MinutesApproved.TOPIC,
-    c.CommitAction: action_events.ActionCommitted.TOPIC,
-    c.ReportProgress: action_events.ProgressReported.TOPIC,
-    c.CompleteAction: action_events.ActionCompleted.TOPIC,
+    commands.IssueResponse: contribution_events.ResponseIssued.TOPIC,
+    commands.RecordDeidentifiedSummary: contribution_events.DeidentifiedSummaryRecorded.TOPIC,
+    commands.NotifyContributor: contribution_events.ContributorNotified.TOPIC,
+    commands.ProposeDecision: decision_events.DecisionProposed.TOPIC,
+    commands.LinkContribution: decision_events.ContributionLinked.TOPIC,
+    commands.UnlinkContribution: decision_events.ContributionUnlinked.TOPIC,
+    commands.AmendDecision: decision_events.DecisionAmended.TOPIC,
+    commands.RecordVote: decision_events.VoteRecorded.TOPIC,
+    commands.WithdrawVote: decision_events.VoteWithdrawn.TOPIC,
+    commands.TakeDecision: decision_events.DecisionTaken.TOPIC,
+    commands.DeferDecision: decision_events.DecisionDeferred.TOPIC,
+    commands.ScheduleReview: decision_events.ReviewScheduled.TOPIC,
+    commands.SupersedeDecision: decision_events.DecisionSuperseded.TOPIC,
+    commands.ScheduleMeeting: meeting_events.MeetingScheduled.TOPIC,
+    commands.RecordAttendance: meeting_events.AttendanceRecorded.TOPIC,
+    commands.ApproveMinutes: meeting_events.MinutesApproved.TOPIC,
+    commands.CommitAction: action_events.ActionCommitted.TOPIC,
+    commands.ReportProgress: action_events.ProgressReported.TOPIC,
+    commands.CompleteAction: action_events.ActionCompleted.TOPIC,
 }
 _RECEIVED = plan_events.ContributionReceived.TOPIC
 _TRIAGED_ON_PLAN = plan_events.PlanContributionTriaged.TOPIC
@@ -191,14 +191,14 @@ KIND_OF_CREATION: dict[str, str] = {
 }
 
 
-def events_of(command: c.AnyCommand, on_plan: Container[UUID]) -> int:
+def events_of(command: commands.AnyCommand, on_plan: Container[UUID]) -> int:
     """How many events the command stores. A contribution on a plan adds an event to
     the plan when it arrives and another when it is triaged or routed; `on_plan`
     holds the ids of contributions made on a plan."""
     match command:
-        case c.SubmitContribution(plan_id=UUID()):
+        case commands.SubmitContribution(plan_id=UUID()):
             return 2
-        case c.TriageContribution() | c.RouteContributionToIndividualCase():
+        case commands.TriageContribution() | commands.RouteContributionToIndividualCase():
             return 2 if command.contribution_id in on_plan else 1
         case _:
             return 1
@@ -1108,7 +1108,7 @@ class _Story:
         self.heap: list[tuple[int, int, Step]] = []
         self.on_plan: set[UUID] = set()
         self.seq = 0
-        self.out: list[c.AnyCommand] = []
+        self.out: list[commands.AnyCommand] = []
         rng = random.Random(f"inclusion-ledger:{seed}")
         count = max(1, events // EVENTS_PER_PARTNERSHIP)
         scale = max(0.1, events / count / EVENTS_PER_PARTNERSHIP)
@@ -1136,7 +1136,7 @@ class _Story:
         """On the working day at least `days` before `day` (and not before today)."""
         self.at(workday_before(day - days), step)
 
-    def days(self) -> Iterator[tuple[int, list[c.AnyCommand]]]:
+    def days(self) -> Iterator[tuple[int, list[commands.AnyCommand]]]:
         """Each working day with commands, and the commands in the order they happen."""
         while self.heap:
             day = self.heap[0][0]
@@ -1144,10 +1144,10 @@ class _Story:
             while self.heap and self.heap[0][0] == day:
                 heapq.heappop(self.heap)[2]()
             if self.out:
-                commands, self.out = self.out, []
-                yield day, commands
+                todays, self.out = self.out, []
+                yield day, todays
 
-    def emit(self, command: c.AnyCommand) -> None:
+    def emit(self, command: commands.AnyCommand) -> None:
         self.out.append(command)
 
     def new_id(self, p: _Partnership, kind: str, n: int) -> UUID:
@@ -1192,7 +1192,7 @@ class _Story:
     def _establish(self, p: _Partnership) -> None:
         rng = p.rng
         self.emit(
-            c.EstablishPartnership(
+            commands.EstablishPartnership(
                 actor=p.secretariat,
                 partnership_id=p.id,
                 name=p.name,
@@ -1227,7 +1227,7 @@ class _Story:
         member_id = f"m-{key}" if generation == 1 else f"m-{key}-{generation}"
         p.members[member_id] = _Member(member_id, key, role, sector, organisation, voting)
         self.emit(
-            c.AppointMember(
+            commands.AppointMember(
                 actor=p.secretariat,
                 partnership_id=p.id,
                 member_id=member_id,
@@ -1253,7 +1253,7 @@ class _Story:
         if (quorum, forum_required) == (p.quorum, p.forum_required):  # unchanged terms are refused
             description += f" Reaffirmed on review, {self.date:%B %Y}."
         self.emit(
-            c.AdoptTermsOfReference(
+            commands.AdoptTermsOfReference(
                 actor=p.chair,
                 partnership_id=p.id,
                 quorum=quorum,
@@ -1267,7 +1267,7 @@ class _Story:
         rng = p.rng
         member = rng.choice([m for m in p.active() if m.key != CHAIR_KEY])
         self.emit(
-            c.StandDownMember(
+            commands.StandDownMember(
                 actor=p.secretariat,
                 partnership_id=p.id,
                 member_id=member.member_id,
@@ -1297,7 +1297,7 @@ class _Story:
         meeting = _Meeting(id=self.new_id(p, "meeting", n), day=day)
         held = date.fromordinal(day)
         self.emit(
-            c.ScheduleMeeting(
+            commands.ScheduleMeeting(
                 actor=p.secretariat,
                 partnership_id=p.id,
                 meeting_id=meeting.id,
@@ -1349,7 +1349,7 @@ class _Story:
         proposer = proposer or p.holder(CHAIR_KEY)
         assert proposer is not None
         self.emit(
-            c.ProposeDecision(
+            commands.ProposeDecision(
                 actor=Actor(id=proposer.member_id, role="member"),
                 partnership_id=p.id,
                 decision_id=d.id,
@@ -1410,7 +1410,7 @@ class _Story:
                 Influence.OPPOSED: "Disagrees with the proposal.",
             }[influence]
             self.emit(
-                c.LinkContribution(
+                commands.LinkContribution(
                     actor=p.secretariat,
                     decision_id=d.id,
                     contribution_id=cs.id,
@@ -1429,7 +1429,7 @@ class _Story:
         d.text = f"{d.text.rstrip('.')}, {d.proposal.amendment}."
         refs = ", ".join(cs.reference for cs in causes)
         self.emit(
-            c.AmendDecision(
+            commands.AmendDecision(
                 actor=p.chair,
                 decision_id=d.id,
                 text=d.text,
@@ -1454,7 +1454,7 @@ class _Story:
             other = rng.choice([t for t in TOPICS if t is not d.topic])
             reason = f"Linked in error: it is about {other.themes[0]}, not this proposal."
         self.emit(
-            c.UnlinkContribution(
+            commands.UnlinkContribution(
                 actor=p.secretariat, decision_id=d.id, contribution_id=cs.id, reason=reason
             )
         )
@@ -1472,7 +1472,7 @@ class _Story:
         holder = p.holder(d.topic.interest_key)
         if holder is not None and p.chance("interest", 0.12, force_after=4):
             self.emit(
-                c.DeclareInterest(
+                commands.DeclareInterest(
                     actor=p.secretariat,
                     partnership_id=p.id,
                     member_id=holder.member_id,
@@ -1488,7 +1488,7 @@ class _Story:
             ]
             member = rng.choice(others)
             self.emit(
-                c.DeclareInterest(
+                commands.DeclareInterest(
                     actor=p.secretariat,
                     partnership_id=p.id,
                     member_id=member.member_id,
@@ -1508,7 +1508,7 @@ class _Story:
             elif rng.random() < 0.9:
                 apologies.append(m.member_id)
         self.emit(
-            c.RecordAttendance(
+            commands.RecordAttendance(
                 actor=p.secretariat,
                 meeting_id=meeting.id,
                 present=tuple(present),
@@ -1518,7 +1518,7 @@ class _Story:
         previous = p.previous_meeting
         if previous is not None:
             self.emit(
-                c.ApproveMinutes(
+                commands.ApproveMinutes(
                     actor=p.chair,
                     meeting_id=previous.id,
                     summary=f"Minutes of {date.fromordinal(previous.day):%d %B %Y} approved "
@@ -1535,7 +1535,7 @@ class _Story:
 
     def _defer(self, p: _Partnership, d: _Decision, reason: str) -> None:
         self.emit(
-            c.DeferDecision(
+            commands.DeferDecision(
                 actor=p.chair,
                 decision_id=d.id,
                 reason=reason,
@@ -1619,7 +1619,7 @@ class _Story:
                     }[stance]
                 )
             self.emit(
-                c.RecordVote(
+                commands.RecordVote(
                     actor=Actor(id=m, role="member"),
                     decision_id=d.id,
                     member_id=m,
@@ -1638,7 +1638,7 @@ class _Story:
             rationale = f"Meets the need at the best value{f', shaped by {refs}' if refs else ''}."
         chair_present = p.chair.id in present
         self.emit(
-            c.TakeDecision(
+            commands.TakeDecision(
                 actor=p.chair if chair_present else Actor(id=present[0], role="vice_chair"),
                 decision_id=d.id,
                 meeting_id=meeting.id,
@@ -1657,7 +1657,7 @@ class _Story:
         nothing from the partnership's generator, so the rest of the story is unchanged."""
         actor = Actor(id=member_id, role="member")
         self.emit(
-            c.RecordVote(
+            commands.RecordVote(
                 actor=actor,
                 decision_id=d.id,
                 member_id=member_id,
@@ -1666,7 +1666,7 @@ class _Story:
             )
         )
         self.emit(
-            c.WithdrawVote(
+            commands.WithdrawVote(
                 actor=actor,
                 decision_id=d.id,
                 member_id=member_id,
@@ -1708,7 +1708,7 @@ class _Story:
         if d.status != "taken":
             return
         self.emit(
-            c.ScheduleReview(
+            commands.ScheduleReview(
                 actor=p.chair,
                 decision_id=d.id,
                 review_on=date.fromordinal(self.today + p.rng.randint(180, 400)),
@@ -1720,7 +1720,7 @@ class _Story:
         if old.status != "taken":
             return
         self.emit(
-            c.SupersedeDecision(
+            commands.SupersedeDecision(
                 actor=p.chair,
                 decision_id=old.id,
                 superseded_by=new.id,
@@ -1739,7 +1739,7 @@ class _Story:
         owner = p.holder(d.topic.interest_key) or p.holder(CHAIR_KEY)
         assert owner is not None
         self.emit(
-            c.CommitAction(
+            commands.CommitAction(
                 actor=p.chair,
                 decision_id=d.id,
                 action_id=action.id,
@@ -1777,7 +1777,7 @@ class _Story:
             else "Nearly complete; measures being checked."
         )
         self.emit(
-            c.ReportProgress(
+            commands.ReportProgress(
                 actor=by,
                 action_id=action.id,
                 note=f"{action.reference}: {note}",
@@ -1787,7 +1787,7 @@ class _Story:
 
     def _complete(self, p: _Partnership, action: _Action) -> None:
         self.emit(
-            c.CompleteAction(
+            commands.CompleteAction(
                 actor=p.secretariat,
                 action_id=action.id,
                 note="Delivered; the measure is reported to the board.",
@@ -1859,7 +1859,7 @@ class _Story:
         )
         sections = (topic.section, "vision") if rng.random() < 0.1 else (topic.section,)
         self.emit(
-            c.SubmitContribution(
+            commands.SubmitContribution(
                 actor=p.engagement,
                 partnership_id=p.id,
                 plan_id=plan.id if plan else None,
@@ -1897,7 +1897,7 @@ class _Story:
     def _triage_now(self, p: _Partnership, cs: _Contribution) -> None:
         rng = p.rng
         self.emit(
-            c.TriageContribution(
+            commands.TriageContribution(
                 actor=p.engagement,
                 contribution_id=cs.id,
                 themes=cs.topic.themes,
@@ -1918,7 +1918,7 @@ class _Story:
         if cs.responded or cs.routed:
             return
         self.emit(
-            c.RouteContributionToIndividualCase(
+            commands.RouteContributionToIndividualCase(
                 actor=p.engagement,
                 contribution_id=cs.id,
                 reason="About one child's provision: passed to the SEND casework team.",
@@ -1977,7 +1977,7 @@ class _Story:
         else:
             rationale = rng.choice(OUT_OF_SCOPE)
         self.emit(
-            c.IssueResponse(
+            commands.IssueResponse(
                 actor=p.secretariat,
                 contribution_id=cs.id,
                 outcome=outcome,
@@ -1988,7 +1988,7 @@ class _Story:
         cs.responded = True
         if rng.random() < 0.85:
             self.emit(
-                c.RecordDeidentifiedSummary(
+                commands.RecordDeidentifiedSummary(
                     actor=p.secretariat,
                     contribution_id=cs.id,
                     summary=f"{WHO[cs.kind]} {rng.choice(cs.topic.summaries)}",
@@ -2002,7 +2002,7 @@ class _Story:
 
     def _notify(self, p: _Partnership, cs: _Contribution) -> None:
         self.emit(
-            c.NotifyContributor(
+            commands.NotifyContributor(
                 actor=p.secretariat,
                 contribution_id=cs.id,
                 channel=p.rng.choice(("email", "email", "letter", "text message")),
@@ -2036,7 +2036,7 @@ class _Story:
         for key in rng.sample(keys, 2 if kind == "interim" else rng.randint(3, 5)):
             sections[key] = rng.choice([t for t in TOPICS if t.section == key]).plan_text
         self.emit(
-            c.DraftPlan(
+            commands.DraftPlan(
                 actor=p.secretariat,
                 partnership_id=p.id,
                 plan_id=plan.id,
@@ -2067,7 +2067,7 @@ class _Story:
         if rng.random() < 0.5:
             channels = (*channels, Channel.EMAIL)
         self.emit(
-            c.OpenConsultation(
+            commands.OpenConsultation(
                 actor=p.secretariat,
                 plan_id=plan.id,
                 opens_on=self.date,
@@ -2101,7 +2101,7 @@ class _Story:
         p.consulting = None
         events = len(plan.listening_days)
         self.emit(
-            c.CloseConsultation(
+            commands.CloseConsultation(
                 actor=p.secretariat,
                 plan_id=plan.id,
                 responses_received=plan.window_count,
@@ -2125,7 +2125,7 @@ class _Story:
             cited = by_section[section][-5:]
             topic = cited[-1].topic
             self.emit(
-                c.ReviseSection(
+                commands.ReviseSection(
                     actor=p.secretariat,
                     plan_id=plan.id,
                     section=section,
@@ -2162,7 +2162,7 @@ class _Story:
             if contributions:
                 rationale += ", shaped by " + ", ".join(cs.reference for cs in contributions)
             self.emit(
-                c.ReviseSection(
+                commands.ReviseSection(
                     actor=p.secretariat,
                     plan_id=plan.id,
                     section=section,
@@ -2179,7 +2179,7 @@ class _Story:
         self._flush(p, plan)
         for cs in list(plan.untriaged.values()):  # clear the triage backlog first
             self._triage_now(p, cs)
-        self.emit(c.SubmitPlanForQA(actor=p.secretariat, plan_id=plan.id))
+        self.emit(commands.SubmitPlanForQA(actor=p.secretariat, plan_id=plan.id))
         plan.stage = "submitted_for_qa"
         plan.qa_round += 1
         self.after(p.rng.randint(15, 30), partial(self._qa_feedback, p, plan))
@@ -2195,7 +2195,7 @@ class _Story:
         if rng.random() < changes:
             findings = rng.sample(QA_FINDINGS, rng.randint(1, 2))
             self.emit(
-                c.RecordQAFeedback(
+                commands.RecordQAFeedback(
                     actor=p.dfe,
                     plan_id=plan.id,
                     outcome=QAOutcome.CHANGES_REQUESTED,
@@ -2205,7 +2205,9 @@ class _Story:
             plan.stage = "changes_requested"
             self.after(rng.randint(5, 10), partial(self._address_findings, p, plan, findings))
         else:
-            self.emit(c.RecordQAFeedback(actor=p.dfe, plan_id=plan.id, outcome=QAOutcome.APPROVED))
+            self.emit(
+                commands.RecordQAFeedback(actor=p.dfe, plan_id=plan.id, outcome=QAOutcome.APPROVED)
+            )
             self.after(rng.randint(2, 4), partial(self._approve_plan, p, plan))
 
     def _address_findings(
@@ -2214,7 +2216,7 @@ class _Story:
         for section, finding, answer in findings:
             topic = next(t for t in TOPICS if t.section == section)
             self.emit(
-                c.ReviseSection(
+                commands.ReviseSection(
                     actor=p.secretariat,
                     plan_id=plan.id,
                     section=section,
@@ -2227,7 +2229,7 @@ class _Story:
         self.after(p.rng.randint(5, 10), partial(self._submit_plan, p, plan))
 
     def _approve_plan(self, p: _Partnership, plan: _Plan) -> None:
-        self.emit(c.ApprovePlan(actor=p.chair, plan_id=plan.id))
+        self.emit(commands.ApprovePlan(actor=p.chair, plan_id=plan.id))
         plan.stage = "approved"
         self.after(p.rng.randint(2, 7), partial(self._publish_plan, p, plan))
 
@@ -2235,7 +2237,7 @@ class _Story:
         rng = p.rng
         period = f"{plan.period_start.year}-{plan.period_end.year}"
         self.emit(
-            c.PublishPlan(
+            commands.PublishPlan(
                 actor=p.secretariat,
                 plan_id=plan.id,
                 local_offer_url=f"https://www.{p.slug}.example/local-offer/inclusion-plan/{period}",
@@ -2257,7 +2259,7 @@ class _Story:
             self.after(10, partial(self._supersede_plan, p, old, new))
             return
         self.emit(
-            c.SupersedePlan(
+            commands.SupersedePlan(
                 actor=p.secretariat,
                 plan_id=old.id,
                 superseded_by=new.id,
@@ -2271,7 +2273,7 @@ class _Story:
         if plan.stage != "published" or plan.successor is not None:
             return
         self.emit(
-            c.ReviseSection(
+            commands.ReviseSection(
                 actor=p.secretariat,
                 plan_id=plan.id,
                 section="vision",
@@ -2291,11 +2293,11 @@ class _Story:
 
 
 def _chunks(
-    commands: list[c.AnyCommand], batch_events: int, on_plan: Container[UUID]
-) -> Iterator[list[c.AnyCommand]]:
-    chunk: list[c.AnyCommand] = []
+    todays: list[commands.AnyCommand], batch_events: int, on_plan: Container[UUID]
+) -> Iterator[list[commands.AnyCommand]]:
+    chunk: list[commands.AnyCommand] = []
     size = 0
-    for command in commands:
+    for command in todays:
         weight = events_of(command, on_plan)
         if chunk and size + weight > batch_events:
             yield chunk
@@ -2317,8 +2319,8 @@ class _Tally:
         self.plan_ids: list[UUID] = []
         self.decision_ids: list[UUID] = []
 
-    def add(self, commands: Sequence[c.AnyCommand], on_plan: Container[UUID]) -> None:
-        for command in commands:
+    def add(self, batch: Sequence[commands.AnyCommand], on_plan: Container[UUID]) -> None:
+        for command in batch:
             topic = _EVENT_OF[type(command)]
             self.event_types[topic] += 1
             self.events += 1
@@ -2326,19 +2328,19 @@ class _Tally:
             if kind is not None:
                 self.aggregates[kind] += 1
             match command:
-                case c.SubmitContribution(plan_id=UUID()):
+                case commands.SubmitContribution(plan_id=UUID()):
                     self.event_types[_RECEIVED] += 1
                     self.events += 1
-                case c.TriageContribution() | c.RouteContributionToIndividualCase() if (
-                    command.contribution_id in on_plan
-                ):
+                case (
+                    commands.TriageContribution() | commands.RouteContributionToIndividualCase()
+                ) if command.contribution_id in on_plan:
                     self.event_types[_TRIAGED_ON_PLAN] += 1
                     self.events += 1
-                case c.EstablishPartnership(partnership_id=UUID() as pid):
+                case commands.EstablishPartnership(partnership_id=UUID() as pid):
                     self.partnership_ids.append(pid)
-                case c.DraftPlan(plan_id=UUID() as plan_id):
+                case commands.DraftPlan(plan_id=UUID() as plan_id):
                     self.plan_ids.append(plan_id)
-                case c.ProposeDecision(decision_id=UUID() as decision_id):
+                case commands.ProposeDecision(decision_id=UUID() as decision_id):
                     self.decision_ids.append(decision_id)
                 case _:
                     pass
@@ -2395,8 +2397,8 @@ def generate(
     batches = 0
     first_at: datetime | None = None
     last_at: datetime | None = None
-    for day, commands in story.days():
-        for number, chunk in enumerate(_chunks(commands, batch_events, story.on_plan)):
+    for day, todays in story.days():
+        for number, chunk in enumerate(_chunks(todays, batch_events, story.on_plan)):
             last_at = _written_at(day, number, tz)
             first_at = first_at or last_at
             clock.set(last_at)

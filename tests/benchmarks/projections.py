@@ -12,7 +12,7 @@ generated for the run (``--events`` and ``--seed``, a SQLite file in a temporary
 removed afterwards) or an existing SQLite ledger (``--ledger``). For each backend:
 
 - ``rebuild``: every read model rebuilt from the start of the log with
-  ``services.projector.rebuild`` and the view store's own ``read_log``, timed, with the
+  ``services.projection.projector.rebuild`` and the view store's own ``read_log``, timed, with the
   time spent reading the log, loading documents, writing documents and swapping the
   fresh tables in. Documents are mostly written on a thread of their own, overlapping
   the rest, so the parts add up to more than the whole; ``decode_and_apply`` is the
@@ -77,17 +77,17 @@ from psycopg import sql
 from adapters import persistence
 from adapters.bootstrap import Ledger, bootstrap
 from adapters.persistence import POSTGRES_EVENTS_TABLE
+from adapters.read_model_store.postgres import PostgresReadModelStore
+from adapters.read_model_store.sqlite import SQLiteReadModelStore
 from adapters.settings import Settings
-from adapters.views.postgres import PostgresLedgerViews
-from adapters.views.sqlite import SQLiteLedgerViews
 from domain.base import LedgerEvent
+from projections.dispatch import Key
 from projections.documents import AnyDoc, DecisionDoc, PlanDoc
-from projections.ledger_views import Key
-from projections.store import DocRow, LedgerViewStore, ViewStatus
-from services.demo import ScenarioClock
-from services.ledger import LedgerApplication
-from services.log_rows import LogRow, ReadLog
-from services.projector import rebuild
+from projections.store import DocRow, ReadModelStatus, ReadModelStore
+from services.demo.northmoor import ScenarioClock
+from services.ledger.application import LedgerApplication
+from services.projection.log_rows import LogRow, ReadLog
+from services.projection.projector import rebuild
 from tests.benchmarks.generator import STORY_START, generate
 from tests.benchmarks.stock_projection import register_span, run_stock_postgres, run_stock_sqlite
 
@@ -147,14 +147,14 @@ class Stages:
     batches: int = 0
 
 
-class TimedViews:
+class TimedReadStore:
     """A view store that adds up the time spent loading, writing and swapping in documents."""
 
-    def __init__(self, inner: LedgerViewStore, stages: Stages) -> None:
+    def __init__(self, inner: ReadModelStore, stages: Stages) -> None:
         self.inner = inner
         self.stages = stages
 
-    def status(self) -> ViewStatus | None:
+    def status(self) -> ReadModelStatus | None:
         return self.inner.status()
 
     def load(self, keys: Sequence[Key]) -> dict[Key, AnyDoc]:
@@ -188,8 +188,8 @@ class TimedViews:
         finally:
             self.stages.write += time.perf_counter() - started
 
-    def fork(self) -> LedgerViewStore:
-        return TimedViews(self.inner.fork(), self.stages)
+    def fork(self) -> ReadModelStore:
+        return TimedReadStore(self.inner.fork(), self.stages)
 
     def scan(self, model: str, partnership_id: UUID | None = None) -> list[AnyDoc]:
         return self.inner.scan(model, partnership_id)
@@ -200,13 +200,13 @@ class TimedViews:
     def scopes_of(self, ids: Collection[UUID]) -> dict[UUID, UUID]:
         return self.inner.scopes_of(ids)
 
-    def fresh(self) -> LedgerViewStore:
-        return TimedViews(self.inner.fresh(), self.stages)
+    def fresh(self) -> ReadModelStore:
+        return TimedReadStore(self.inner.fresh(), self.stages)
 
-    def swap_in(self, fresh: LedgerViewStore) -> None:
+    def swap_in(self, fresh: ReadModelStore) -> None:
         started = time.perf_counter()
         try:
-            self.inner.swap_in(fresh.inner if isinstance(fresh, TimedViews) else fresh)
+            self.inner.swap_in(fresh.inner if isinstance(fresh, TimedReadStore) else fresh)
         finally:
             self.stages.swap += time.perf_counter() - started
 
@@ -217,11 +217,11 @@ class TimedViews:
         self.inner.close()
 
 
-def fast_read_log(views: LedgerViewStore) -> ReadLog:
+def fast_read_log(read_store: ReadModelStore) -> ReadLog:
     """The view store's own read of the events table (what bootstrap wires in)."""
-    if isinstance(views, SQLiteLedgerViews | PostgresLedgerViews):
-        return views.read_log
-    raise TypeError(f"{type(views).__name__} has no read_log of its own")
+    if isinstance(read_store, SQLiteReadModelStore | PostgresReadModelStore):
+        return read_store.read_log
+    raise TypeError(f"{type(read_store).__name__} has no read_log of its own")
 
 
 def timed_read_log(read_log: ReadLog, stages: Stages) -> ReadLog:
@@ -252,12 +252,12 @@ def reporter(label: str) -> Callable[[int, int], None]:
 
 def measure_rebuild(ledger: Ledger, batch_size: int, label: str) -> dict[str, Any]:
     stages = Stages()
-    views = TimedViews(ledger.views, stages)
-    read_log = timed_read_log(fast_read_log(ledger.views), stages)
+    read_store = TimedReadStore(ledger.read_store, stages)
+    read_log = timed_read_log(fast_read_log(ledger.read_store), stages)
     started, cpu = time.perf_counter(), time.process_time()
     result = rebuild(
         ledger.app,
-        views,
+        read_store,
         batch_size=batch_size,
         read_log=read_log,
         progress=reporter(label),
@@ -283,7 +283,7 @@ def measure_rebuild(ledger: Ledger, batch_size: int, label: str) -> dict[str, An
             "swap_in": round(stages.swap, 3),
             "decode_and_apply": round(rest, 3),
         },
-        "documents": dict(sorted(ledger.views.counts().items())),
+        "documents": dict(sorted(ledger.read_store.counts().items())),
     }
 
 
@@ -337,20 +337,20 @@ def between(rng: random.Random, start: datetime, end: datetime) -> datetime:
 def measure_reads(ledger: Ledger, options: Options) -> dict[str, Any]:
     rng = random.Random(options.seed)
     end = last_event_at(ledger.app)
-    plans = [d for d in ledger.views.scan("plan") if isinstance(d, PlanDoc)]
-    decisions = [d for d in ledger.views.scan("decision") if isinstance(d, DecisionDoc)]
+    plans = [d for d in ledger.read_store.scan("plan") if isinstance(d, PlanDoc)]
+    decisions = [d for d in ledger.read_store.scan("decision") if isinstance(d, DecisionDoc)]
     plans.sort(key=lambda d: d.id)
     decisions.sort(key=lambda d: d.id)
-    queries = ledger.queries
+    read_models = ledger.read_models
 
     def plan_as_of(plan: PlanDoc) -> object:
-        return queries.plan(plan.id, as_of=between(rng, plan.drafted_at, end))
+        return read_models.plan(plan.id, as_of=between(rng, plan.drafted_at, end))
 
     def decision_live(decision: DecisionDoc) -> object:
-        return queries.decision(decision.id)
+        return read_models.decision(decision.id)
 
     def decision_as_of(decision: DecisionDoc) -> object:
-        return queries.decision(decision.id, as_of=between(rng, decision.proposed_at, end))
+        return read_models.decision(decision.id, as_of=between(rng, decision.proposed_at, end))
 
     plan_figures = latencies("plans", plans, options.plan_reads, plan_as_of, rng)
     live_figures = latencies("decisions", decisions, options.decision_reads, decision_live, rng)
@@ -408,10 +408,10 @@ def child_rebuild(url: str, until: int, batch_size: int) -> int:
         started = time.perf_counter()
         result = rebuild(
             ledger.app,
-            ledger.views,
+            ledger.read_store,
             until=until,
             batch_size=batch_size,
-            read_log=fast_read_log(ledger.views),
+            read_log=fast_read_log(ledger.read_store),
         )
         seconds = time.perf_counter() - started
         peak = rss_kb("VmHWM")

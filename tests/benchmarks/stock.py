@@ -45,8 +45,9 @@ SINGLE_CLIENT_POOL = {
 """The pool of eventsourcing's own speed runs, for one client thread."""
 
 VIEW_PRAGMAS = {"journal_mode": "wal", "synchronous": 1, "cache_size": -16384}
-"""The pragmas ``adapters.views.sqlite.SQLiteLedgerViews`` sets on its connection (synchronous 1
-is NORMAL): a stock view on SQLite gets the same, so neither pays for more durability."""
+"""The pragmas ``adapters.read_model_store.sqlite.SQLiteReadModelStore`` sets on its
+connection (synchronous 1 is NORMAL): a stock view on SQLite gets the same, so neither
+pays for more durability."""
 
 
 def stock_env(

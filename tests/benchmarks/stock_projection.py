@@ -35,7 +35,7 @@ from eventsourcing.utils import Environment, EnvType, get_topic
 
 from adapters import persistence
 from adapters.codec import MsgspecMapper
-from services.ledger import LedgerApplication
+from services.ledger.application import LedgerApplication
 from tests.benchmarks.stock import describe, sqlite_pragmas, stock_env, with_view_pragmas
 from tests.benchmarks.stock_register import (
     REGISTER_TOPICS,

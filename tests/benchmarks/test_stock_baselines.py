@@ -19,8 +19,8 @@ import domain.decision_events
 from adapters.bootstrap import bootstrap
 from adapters.chain import ChainedPostgresApplicationRecorder, ChainedSQLiteApplicationRecorder
 from adapters.codec import MsgspecMapper
+from adapters.read_model_store.sqlite import SQLiteReadModelStore
 from adapters.settings import Settings
-from adapters.views.sqlite import SQLiteLedgerViews
 from domain.base import LedgerEvent
 from tests.benchmarks import append
 from tests.benchmarks.stock import VIEW_PRAGMAS, open_stock, sqlite_pragmas
@@ -163,8 +163,8 @@ def test_stock_projection_on_sqlite_reads_through_its_own_recorder_with_the_view
     ledger = bootstrap(Settings(database_url=f"sqlite:///{ledger_path}"))
     app, view, projection = open_stock_sqlite(ledger_path, tmp_path / "view.db")
     try:
-        assert isinstance(ledger.views, SQLiteLedgerViews)
-        ledger_view_pragmas = connection_pragmas(ledger.views.conn)
+        assert isinstance(ledger.read_store, SQLiteReadModelStore)
+        ledger_view_pragmas = connection_pragmas(ledger.read_store.conn)
         assert ledger_view_pragmas == VIEW_PRAGMAS
 
         assert type(app.recorder) is SQLiteApplicationRecorder

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from services.demo import IDS
+from services.demo.northmoor import IDS
 
 CLI = str(Path(sys.executable).with_name("inclusion-ledger"))
 D_24_07 = str(IDS.decision)

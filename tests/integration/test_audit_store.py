@@ -32,7 +32,7 @@ from domain.merkle import (
     leaf_hash,
 )
 from domain.merkle import root as merkle_root
-from services.demo import ScenarioClock, write_northmoor
+from services.demo.northmoor import ScenarioClock, write_northmoor
 
 LEAVES = 3 * BLOCK + 37
 """Three whole blocks and a part block."""

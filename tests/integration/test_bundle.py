@@ -32,8 +32,7 @@ from adapters.settings import Settings
 from adapters.signing import Signer, key_id, verify_signature
 from domain.audit import checkpoint_message, event_leaf_hash
 from projections.documents import MODELS
-from services import commands as c
-from services.audit import AuditFailed
+from services.audit.auditor import AuditFailed
 from services.bundle import (
     CHECKPOINTS,
     EVENTS,
@@ -52,7 +51,8 @@ from services.bundle import (
     stored_event_time,
     verify_bundle,
 )
-from services.demo import IDS, ScenarioClock, write_northmoor
+from services.demo.northmoor import IDS, ScenarioClock, write_northmoor
+from services.ledger import commands
 from tests.benchmarks.generator import GeneratedLedger, generate
 
 START = datetime(2025, 9, 1, tzinfo=UTC)
@@ -80,7 +80,7 @@ def export(
         ledger="test ledger",
         created_at=created_at,
         event_time=stored_event_time(ledger.app.mapper),
-        partnerships=aggregate_partnerships(ledger.views),
+        partnerships=aggregate_partnerships(ledger.read_store),
     )
     return out.getvalue(), summary
 
@@ -198,7 +198,7 @@ def northmoor(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Northmoor]:
                 "text": "A SEND workforce plan.",
                 "rationale": "Published plans change through a new revision.",
             },
-            c.AnyCommand,
+            commands.AnyCommand,
         )
     )
     size = ledger.app.recorder.max_notification_id() or 0
@@ -573,7 +573,7 @@ def test_events_after_the_latest_checkpoint_are_left_out_and_counted(
                     "text": "A SEND workforce plan.",
                     "rationale": "Published plans change through a new revision.",
                 },
-                c.AnyCommand,
+                commands.AnyCommand,
             )
         )
 
@@ -646,7 +646,7 @@ def test_a_partial_bundle_of_one_partnership_and_dates_verifies_against_the_full
     assert json.loads(members(bundle)[CHECKPOINTS])["checkpoints"] == [
         msgspec.to_builtins(checkpoint)
     ]
-    ids = {doc.id for model in MODELS for doc in ledger.views.scan(model, partnership)}
+    ids = {doc.id for model in MODELS for doc in ledger.read_store.scan(model, partnership)}
     expected = [
         n.id
         for n in _notifications(ledger)

@@ -22,8 +22,8 @@ from adapters.settings import Settings
 from domain.decision import Decision
 from domain.decision_events import DecisionTaken
 from domain.values import DecisionStatus
-from services import commands as c
-from services.demo import IDS, ScenarioClock, northmoor_steps
+from services.demo.northmoor import IDS, ScenarioClock, northmoor_steps
+from services.ledger import commands
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "decision_taken_v1.json"
 RECORDED = datetime(2026, 1, 14, 16, tzinfo=UTC)
@@ -42,7 +42,7 @@ def ledger(request: pytest.FixtureRequest) -> Iterator[Ledger]:
     try:
         for when, command in northmoor_steps():
             clock.set(when)
-            if isinstance(command, c.TakeDecision):
+            if isinstance(command, commands.TakeDecision):
                 version = ledger.app.load(Decision, IDS.decision).version
                 ledger.app.recorder.insert_events(
                     [
@@ -81,8 +81,8 @@ def test_a_version_one_decision_is_taken_when_it_was_recorded(ledger: Ledger) ->
 def test_the_scenario_runs_on_over_a_version_one_decision_and_shows_both_times(
     ledger: Ledger,
 ) -> None:
-    provenance = ledger.queries.decision(IDS.decision)
-    (entry,) = ledger.queries.decisions(IDS.partnership)
+    provenance = ledger.read_models.decision(IDS.decision)
+    (entry,) = ledger.read_models.decisions(IDS.partnership)
 
     assert provenance.taken is not None
     assert provenance.taken.taken_at == provenance.taken.recorded.at == RECORDED

@@ -47,12 +47,12 @@ from domain.values import (
     Stance,
 )
 from projections.documents import model_of
-from projections.store import MemoryViewStore, encode_doc
-from services import commands as c
-from services.demo import ScenarioClock
-from services.ledger import LedgerApplication
-from services.plan_templates import LOCAL_INCLUSION_PLAN_V1
-from services.projector import Projector
+from projections.store import MemoryReadModelStore, encode_doc
+from services.demo.northmoor import ScenarioClock
+from services.ledger import commands
+from services.ledger.application import LedgerApplication
+from services.ledger.plan_templates import LOCAL_INCLUSION_PLAN_V1
+from services.projection.projector import Projector
 
 CLI = str(Path(sys.executable).with_name("inclusion-ledger"))
 FUTURE = "MotionWithdrawnInAFutureRelease"
@@ -94,8 +94,8 @@ class Partnership:
 def found_partnership(app: LedgerApplication, number: int) -> Partnership:
     """A board, terms of reference, a draft plan and a first meeting."""
     partnership_id, plan_id = uuid4(), uuid4()
-    commands: list[c.AnyCommand] = [
-        c.EstablishPartnership(
+    steps: list[commands.AnyCommand] = [
+        commands.EstablishPartnership(
             actor=SECRETARIAT,
             partnership_id=partnership_id,
             name=f"Partnership {number}",
@@ -104,7 +104,7 @@ def found_partnership(app: LedgerApplication, number: int) -> Partnership:
             icb_code="QZZ",
         ),
         *(
-            c.AppointMember(
+            commands.AppointMember(
                 actor=SECRETARIAT,
                 partnership_id=partnership_id,
                 member_id=member_id,
@@ -115,10 +115,10 @@ def found_partnership(app: LedgerApplication, number: int) -> Partnership:
             )
             for member_id, sector in BOARD
         ),
-        c.AdoptTermsOfReference(
+        commands.AdoptTermsOfReference(
             actor=CHAIR, partnership_id=partnership_id, quorum=3, forum_required=True
         ),
-        c.DraftPlan(
+        commands.DraftPlan(
             actor=SECRETARIAT,
             partnership_id=partnership_id,
             plan_id=plan_id,
@@ -129,30 +129,32 @@ def found_partnership(app: LedgerApplication, number: int) -> Partnership:
             sections={"vision": "Needs met early, close to home."},
         ),
     ]
-    app.handle_all(commands)
+    app.handle_all(steps)
     partnership = Partnership(id=partnership_id, plan=plan_id, meeting=uuid4(), actions=[])
     app.handle_all(meeting(partnership))
     return partnership
 
 
-def meeting(partnership: Partnership) -> list[c.AnyCommand]:
+def meeting(partnership: Partnership) -> list[commands.AnyCommand]:
     return [
-        c.ScheduleMeeting(
+        commands.ScheduleMeeting(
             actor=SECRETARIAT,
             partnership_id=partnership.id,
             meeting_id=partnership.meeting,
             title="Partnership board",
             held_at=datetime(2031, 1, 5, 14, tzinfo=UTC),
         ),
-        c.RecordAttendance(actor=SECRETARIAT, meeting_id=partnership.meeting, present=VOTERS),
+        commands.RecordAttendance(
+            actor=SECRETARIAT, meeting_id=partnership.meeting, present=VOTERS
+        ),
     ]
 
 
-def decision_story(p: Partnership, n: int) -> list[c.AnyCommand]:
+def decision_story(p: Partnership, n: int) -> list[commands.AnyCommand]:
     """A contribution shapes a decision that is taken, acted on and cited in the plan."""
     decision_id, contribution_id, action_id = uuid4(), uuid4(), uuid4()
-    commands: list[c.AnyCommand] = [
-        c.SubmitContribution(
+    steps: list[commands.AnyCommand] = [
+        commands.SubmitContribution(
             actor=ENGAGEMENT,
             partnership_id=p.id,
             plan_id=p.plan,
@@ -167,8 +169,8 @@ def decision_story(p: Partnership, n: int) -> list[c.AnyCommand]:
             sections=("health_commissioning",),
             text="We waited 18 months for an assessment.",
         ),
-        c.TriageContribution(actor=ENGAGEMENT, contribution_id=contribution_id),
-        c.ProposeDecision(
+        commands.TriageContribution(actor=ENGAGEMENT, contribution_id=contribution_id),
+        commands.ProposeDecision(
             actor=CHAIR,
             partnership_id=p.id,
             decision_id=decision_id,
@@ -178,14 +180,14 @@ def decision_story(p: Partnership, n: int) -> list[c.AnyCommand]:
             text="Commission 4 FTE assistants.",
             proposer_id="m-chair",
         ),
-        c.LinkContribution(
+        commands.LinkContribution(
             actor=SECRETARIAT,
             decision_id=decision_id,
             contribution_id=contribution_id,
             influence=Influence.AMENDED if n % 3 == 0 else Influence.INFORMED,
             note="Evidence of waiting times.",
         ),
-        c.DeclareInterest(
+        commands.DeclareInterest(
             actor=SECRETARIAT,
             partnership_id=p.id,
             member_id="m-health",
@@ -195,8 +197,8 @@ def decision_story(p: Partnership, n: int) -> list[c.AnyCommand]:
         ),
     ]
     if n % 3 == 0:
-        commands.append(
-            c.AmendDecision(
+        steps.append(
+            commands.AmendDecision(
                 actor=CHAIR,
                 decision_id=decision_id,
                 text="Commission 4 FTE assistants, including for colleges.",
@@ -204,8 +206,8 @@ def decision_story(p: Partnership, n: int) -> list[c.AnyCommand]:
                 caused_by=(contribution_id,),
             )
         )
-    commands += [
-        c.RecordVote(
+    steps += [
+        commands.RecordVote(
             actor=Actor(id=member_id, role="member"),
             decision_id=decision_id,
             member_id=member_id,
@@ -214,8 +216,8 @@ def decision_story(p: Partnership, n: int) -> list[c.AnyCommand]:
         )
         for member_id in VOTERS
     ]
-    commands += [
-        c.TakeDecision(
+    steps += [
+        commands.TakeDecision(
             actor=CHAIR,
             decision_id=decision_id,
             meeting_id=p.meeting,
@@ -223,13 +225,13 @@ def decision_story(p: Partnership, n: int) -> list[c.AnyCommand]:
             rationale="Meets the need families described.",
             coproduced=True,
         ),
-        c.IssueResponse(
+        commands.IssueResponse(
             actor=SECRETARIAT,
             contribution_id=contribution_id,
             outcome=ResponseOutcome.ADOPTED,
             rationale="Commissioned.",
         ),
-        c.CommitAction(
+        commands.CommitAction(
             actor=CHAIR,
             decision_id=decision_id,
             action_id=action_id,
@@ -240,8 +242,8 @@ def decision_story(p: Partnership, n: int) -> list[c.AnyCommand]:
         ),
     ]
     if n % 10 == 0:
-        commands.append(
-            c.ReviseSection(
+        steps.append(
+            commands.ReviseSection(
                 actor=SECRETARIAT,
                 plan_id=p.plan,
                 section="health_commissioning",
@@ -253,15 +255,15 @@ def decision_story(p: Partnership, n: int) -> list[c.AnyCommand]:
         )
     if p.actions:
         earlier = p.actions[-1]
-        commands.append(
-            c.ReportProgress(
+        steps.append(
+            commands.ReportProgress(
                 actor=SECRETARIAT, action_id=earlier, note="Recruiting.", percent_complete=50
             )
             if n % 2
-            else c.CompleteAction(actor=SECRETARIAT, action_id=earlier, note="In post.")
+            else commands.CompleteAction(actor=SECRETARIAT, action_id=earlier, note="In post.")
         )
     p.actions[:] = [action_id] if n % 2 else []
-    return commands
+    return steps
 
 
 def insert_future_event(app: LedgerApplication) -> None:
@@ -285,12 +287,12 @@ def write_ledger(url: str, events: int) -> int:
             if unknown_at and (app.recorder.max_notification_id() or 0) >= unknown_at[0]:
                 insert_future_event(app)
                 unknown_at.pop(0)
-            batch: list[c.AnyCommand] = []
+            batch: list[commands.AnyCommand] = []
             for _ in range(20):
                 n += 1
                 p = partnerships[n % 2]
                 if n % 400 == 0:  # a new board meeting now and then
-                    batch.append(c.ApproveMinutes(actor=SECRETARIAT, meeting_id=p.meeting))
+                    batch.append(commands.ApproveMinutes(actor=SECRETARIAT, meeting_id=p.meeting))
                     p.meeting = uuid4()
                     batch += meeting(p)
                 batch += decision_story(p, n)
@@ -340,7 +342,7 @@ class Database:
     def tables(self) -> set[str]:
         raise NotImplementedError
 
-    def drop_views(self) -> None:
+    def drop_read_store(self) -> None:
         raise NotImplementedError
 
     def close(self) -> None:
@@ -359,7 +361,7 @@ class SQLiteDatabase(Database):
         rows = self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
         return {str(name) for (name,) in rows.fetchall()}
 
-    def drop_views(self) -> None:
+    def drop_read_store(self) -> None:
         for table in VIEW_TABLES:
             self.conn.execute(f"DROP TABLE IF EXISTS {table}")
         self.conn.commit()
@@ -390,7 +392,7 @@ class PostgresDatabase(Database):
         ).fetchall()
         return {str(name) for (name,) in rows}
 
-    def drop_views(self) -> None:
+    def drop_read_store(self) -> None:
         for table in VIEW_TABLES:
             self.conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(self._table(table)))
 
@@ -434,7 +436,7 @@ def database(written: tuple[str, str, int], tmp_path: Path) -> Iterator[Database
         db = SQLiteDatabase(f"sqlite:///{copy}", head)
     else:
         db = PostgresDatabase(url, head)
-        db.drop_views()
+        db.drop_read_store()
     try:
         yield db
     finally:
@@ -467,7 +469,7 @@ def finish(process: subprocess.Popen[str], timeout: float = 120) -> tuple[int, s
 
 def expected_rows(db: Database, until: int | None = None) -> dict[UUID, Row]:
     """The views built from the same log by one projector in memory, as table rows."""
-    store = MemoryViewStore()
+    store = MemoryReadModelStore()
     ledger = bootstrap(Settings(database_url=db.url))
     try:
         Projector(ledger.app, store).catch_up(until=until)
@@ -510,7 +512,7 @@ def test_a_projector_killed_part_way_resumes_to_exactly_the_views_of_an_uninterr
         killed_at = kill_part_way(database, at_least=database.head // 4)
         if killed_at is not None and killed_at < database.head:
             break
-        database.drop_views()  # it finished before the kill: run it again
+        database.drop_read_store()  # it finished before the kill: run it again
     assert killed_at is not None, "the projector finished every time before it was killed"
     assert 0 < killed_at < database.head
 

@@ -14,7 +14,7 @@ import pytest
 
 from adapters.bootstrap import bootstrap
 from adapters.settings import Settings
-from services.demo import IDS, ScenarioClock, northmoor_steps
+from services.demo.northmoor import IDS, ScenarioClock, northmoor_steps
 
 CLI = str(Path(sys.executable).with_name("inclusion-ledger"))
 
@@ -31,10 +31,10 @@ def follow(url: str, poll: float) -> subprocess.Popen[str]:
     )
 
 
-def views_position(url: str) -> int:
+def read_store_position(url: str) -> int:
     ledger = bootstrap(Settings(database_url=url), in_process=False)
     try:
-        status = ledger.views.status()
+        status = ledger.read_store.status()
         return status.position if status else 0
     finally:
         ledger.close()
@@ -44,7 +44,7 @@ def wait_for(url: str, position: int, seconds: float) -> float:
     """Seconds until the views reach `position`; fails after `seconds`."""
     started = time.monotonic()
     while time.monotonic() - started < seconds:
-        if views_position(url) >= position:
+        if read_store_position(url) >= position:
             return time.monotonic() - started
         time.sleep(0.05)
     pytest.fail(f"the views did not reach position {position} within {seconds}s")
@@ -85,7 +85,7 @@ def test_a_follower_on_postgresql_is_woken_by_notify_long_before_it_would_poll(
     assert took < 10
     ledger = bootstrap(Settings(database_url=postgres_url), in_process=False)
     try:
-        assert ledger.queries.decision(IDS.decision).taken is not None
+        assert ledger.read_models.decision(IDS.decision).taken is not None
     finally:
         ledger.close()
 
@@ -103,7 +103,7 @@ def test_a_follower_on_sqlite_polls_the_log(sqlite_url: str) -> None:
         in_process=False,
     )
     try:
-        assert ledger.queries.plan(IDS.plan).stage == "published"
+        assert ledger.read_models.plan(IDS.plan).stage == "published"
     finally:
         ledger.close()
 

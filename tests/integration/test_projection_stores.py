@@ -1,7 +1,7 @@
 """One contract for the read-model stores, held by memory, SQLite and PostgreSQL.
 
-Each test runs on `MemoryViewStore`, `SQLiteLedgerViews` on a real file and
-`PostgresLedgerViews` in a fresh PostgreSQL schema. The documents are the ones
+Each test runs on `MemoryReadModelStore`, `SQLiteReadModelStore` on a real file and
+`PostgresReadModelStore` in a fresh PostgreSQL schema. The documents are the ones
 the Northmoor scenario projects, so every model and field shape goes through
 each store's encoding.
 """
@@ -23,14 +23,14 @@ import pytest
 from psycopg import sql
 
 from adapters import persistence
-from adapters.views.postgres import PostgresLedgerViews
-from adapters.views.sqlite import SQLiteLedgerViews
+from adapters.read_model_store.postgres import PostgresReadModelStore
+from adapters.read_model_store.sqlite import SQLiteReadModelStore
+from projections.dispatch import SCHEMA_VERSION
 from projections.documents import AnyDoc, MeetingDoc, model_of
-from projections.ledger_views import SCHEMA_VERSION
-from projections.store import LedgerViewStore, MemoryViewStore, ViewsMovedOn, encode_doc
-from services.demo import IDS, ScenarioClock, write_northmoor
-from services.ledger import LedgerApplication
-from services.projector import Projector, RebuildInterrupted, rebuild
+from projections.store import MemoryReadModelStore, ReadModelsMovedOn, ReadModelStore, encode_doc
+from services.demo.northmoor import IDS, ScenarioClock, write_northmoor
+from services.ledger.application import LedgerApplication
+from services.projection.projector import Projector, RebuildInterrupted, rebuild
 from tests.unit.builders import an_app
 
 AT = datetime(2030, 6, 3, 9, 30, tzinfo=UTC)
@@ -39,18 +39,18 @@ AT = datetime(2030, 6, 3, 9, 30, tzinfo=UTC)
 class Backend:
     """A view store backend: opens stores on one database and lists its tables."""
 
-    def __init__(self, kind: str, open_store: Callable[[str], LedgerViewStore]) -> None:
+    def __init__(self, kind: str, open_store: Callable[[str], ReadModelStore]) -> None:
         self.kind = kind
         self._open = open_store
-        self.opened: list[LedgerViewStore] = []
-        self._memory: MemoryViewStore | None = None
+        self.opened: list[ReadModelStore] = []
+        self._memory: MemoryReadModelStore | None = None
 
-    def open(self, table: str = "ledger_views") -> LedgerViewStore:
+    def open(self, table: str = "ledger_views") -> ReadModelStore:
         """Another store on the same database (another connection, where there is one);
         `table` names the tables of views other than the live ones."""
         if self.kind == "memory":
             if self._memory is None:
-                self._memory = MemoryViewStore()
+                self._memory = MemoryReadModelStore()
             return self._memory
         store = self._open(table)
         self.opened.append(store)
@@ -73,14 +73,14 @@ def stored_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[B
 
 def open_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
     if request.param == "memory":
-        found = Backend("memory", lambda table: MemoryViewStore())
+        found = Backend("memory", lambda table: MemoryReadModelStore())
     elif request.param == "sqlite":
         path = str(tmp_path / "views.db")
-        found = Backend("sqlite", lambda table: SQLiteLedgerViews(path, table=table))
+        found = Backend("sqlite", lambda table: SQLiteReadModelStore(path, table=table))
     else:
         url: str = request.getfixturevalue("postgres_url")
         store = persistence.parse_database_url(url)
-        found = Backend("postgres", lambda table: PostgresLedgerViews(store, table=table))
+        found = Backend("postgres", lambda table: PostgresReadModelStore(store, table=table))
     try:
         yield found
     finally:
@@ -88,7 +88,7 @@ def open_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Bac
 
 
 @pytest.fixture
-def views(backend: Backend) -> LedgerViewStore:
+def read_store(backend: Backend) -> ReadModelStore:
     return backend.open()
 
 
@@ -105,13 +105,13 @@ def northmoor_app() -> Iterator[LedgerApplication]:
 
 @pytest.fixture(scope="module")
 def northmoor_docs(northmoor_app: LedgerApplication) -> list[AnyDoc]:
-    store = MemoryViewStore()
+    store = MemoryReadModelStore()
     Projector(northmoor_app, store).catch_up()
     return list(store.docs.values())
 
 
 def commit(
-    store: LedgerViewStore,
+    store: ReadModelStore,
     docs: Sequence[AnyDoc],
     expected: int,
     position: int,
@@ -122,7 +122,7 @@ def commit(
     store.commit(docs, expected_position=expected, position=position, skipped=skipped or {}, at=at)
 
 
-def everything(store: LedgerViewStore) -> dict[UUID, bytes]:
+def everything(store: ReadModelStore) -> dict[UUID, bytes]:
     """Every document in the store, encoded, by id."""
     return {
         doc.id: encode_doc(doc)
@@ -141,26 +141,26 @@ def a_meeting(partnership_id: UUID, title: str = "Board") -> MeetingDoc:
     )
 
 
-def catalog(views: LedgerViewStore, kind: str) -> set[str]:
+def catalog(read_store: ReadModelStore, kind: str) -> set[str]:
     """Names of the view store's tables (kind "table") or of the indexes on its live
     documents table (kind "index"); empty for the memory store."""
-    if isinstance(views, SQLiteLedgerViews):
+    if isinstance(read_store, SQLiteReadModelStore):
         query = (
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'ledger_views%'"
             if kind == "table"
             else "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = "
             "'ledger_views' AND sql LIKE '%(model, partnership_id)%'"
         )
-        with closing(sqlite3.connect(views.path)) as conn:
+        with closing(sqlite3.connect(read_store.path)) as conn:
             return {str(name) for (name,) in conn.execute(query).fetchall()}
-    if isinstance(views, PostgresLedgerViews):
+    if isinstance(read_store, PostgresReadModelStore):
         query = (
             "SELECT tablename FROM pg_tables WHERE schemaname = %s"
             if kind == "table"
             else "SELECT indexname FROM pg_indexes WHERE schemaname = %s AND tablename = "
             "'ledger_views' AND indexdef LIKE '%%(model, partnership_id)%%'"
         )
-        store = views.store
+        store = read_store.store
         with psycopg.connect(
             host=store.host,
             port=store.port,
@@ -168,7 +168,7 @@ def catalog(views: LedgerViewStore, kind: str) -> set[str]:
             user=store.user,
             password=store.password or None,
         ) as conn:
-            rows = conn.execute(query, (views.schema,)).fetchall()
+            rows = conn.execute(query, (read_store.schema,)).fetchall()
             return {str(name) for (name,) in rows if str(name).startswith("ledger_views")}
     return set()
 
@@ -176,40 +176,40 @@ def catalog(views: LedgerViewStore, kind: str) -> set[str]:
 LIVE_TABLES = {"ledger_views", "ledger_views_tracking"}
 
 
-def assert_only_live_tables(backend: Backend, views: LedgerViewStore) -> None:
+def assert_only_live_tables(backend: Backend, read_store: ReadModelStore) -> None:
     if backend.kind != "memory":
-        assert catalog(views, "table") == LIVE_TABLES
-        assert len(catalog(views, "index")) == 1
+        assert catalog(read_store, "table") == LIVE_TABLES
+        assert len(catalog(read_store, "index")) == 1
 
 
 # Reading and writing
 
 
-def test_a_store_never_built_has_no_status_documents_or_counts(views: LedgerViewStore) -> None:
-    assert views.status() is None
-    assert views.counts() == {}
-    assert views.scan("decision") == []
-    assert views.load([("decision", IDS.decision)]) == {}
+def test_a_store_never_built_has_no_status_documents_or_counts(read_store: ReadModelStore) -> None:
+    assert read_store.status() is None
+    assert read_store.counts() == {}
+    assert read_store.scan("decision") == []
+    assert read_store.load([("decision", IDS.decision)]) == {}
 
 
 def test_a_commit_writes_the_documents_and_the_position_together(
-    backend: Backend, views: LedgerViewStore, northmoor_docs: list[AnyDoc]
+    backend: Backend, read_store: ReadModelStore, northmoor_docs: list[AnyDoc]
 ) -> None:
-    commit(views, northmoor_docs, 0, 54, skipped={"VoteWithdrawn": 2})
+    commit(read_store, northmoor_docs, 0, 54, skipped={"VoteWithdrawn": 2})
 
-    status = views.status()
+    status = read_store.status()
     assert status is not None
     assert (status.position, status.schema_version, status.skipped) == (54, SCHEMA_VERSION, 2)
     assert status.skipped_types == {"VoteWithdrawn": 2}
     assert status.updated_at == AT
-    assert everything(views) == encoded(northmoor_docs)
+    assert everything(read_store) == encoded(northmoor_docs)
     assert everything(backend.open()) == encoded(northmoor_docs)
 
 
 def test_skipped_events_add_up_by_type_over_commits_and_documents_are_replaced_by_id(
-    views: LedgerViewStore, northmoor_docs: list[AnyDoc]
+    read_store: ReadModelStore, northmoor_docs: list[AnyDoc]
 ) -> None:
-    commit(views, northmoor_docs, 0, 54, skipped={"VoteWithdrawn": 1})
+    commit(read_store, northmoor_docs, 0, 54, skipped={"VoteWithdrawn": 1})
     changed = [
         msgspec.structs.replace(doc, position=60)
         for doc in northmoor_docs
@@ -217,38 +217,38 @@ def test_skipped_events_add_up_by_type_over_commits_and_documents_are_replaced_b
     ]
 
     commit(
-        views,
+        read_store,
         changed,
         54,
         60,
         skipped={"VoteWithdrawn": 1, "DecisionTakenAtMeeting": 1},
         at=AT + timedelta(hours=1),
     )
-    commit(views, [], 60, 61, at=AT + timedelta(hours=1))
+    commit(read_store, [], 60, 61, at=AT + timedelta(hours=1))
 
-    status = views.status()
+    status = read_store.status()
     assert status is not None
     assert (status.position, status.skipped) == (61, 3)
     assert status.skipped_types == {"VoteWithdrawn": 2, "DecisionTakenAtMeeting": 1}
     assert status.updated_at == AT + timedelta(hours=1)
-    decisions = views.scan("decision")
+    decisions = read_store.scan("decision")
     assert [d.position for d in decisions] == [60]
-    assert len(everything(views)) == len(northmoor_docs)
+    assert len(everything(read_store)) == len(northmoor_docs)
 
 
 def test_views_tracked_before_skipped_types_were_named_keep_their_count_and_name_new_ones(
     stored_backend: Backend, northmoor_docs: list[AnyDoc]
 ) -> None:
-    views = stored_backend.open()
-    commit(views, northmoor_docs, 0, 54, skipped={"VoteWithdrawn": 2})
+    read_store = stored_backend.open()
+    commit(read_store, northmoor_docs, 0, 54, skipped={"VoteWithdrawn": 2})
     # The tracking table as a release that counted skipped events without naming them left it.
-    if isinstance(views, SQLiteLedgerViews):
-        views.conn.execute("ALTER TABLE ledger_views_tracking DROP COLUMN skipped_types")
+    if isinstance(read_store, SQLiteReadModelStore):
+        read_store.conn.execute("ALTER TABLE ledger_views_tracking DROP COLUMN skipped_types")
     else:
-        assert isinstance(views, PostgresLedgerViews)
-        views.conn.execute(
+        assert isinstance(read_store, PostgresReadModelStore)
+        read_store.conn.execute(
             sql.SQL("ALTER TABLE {}.ledger_views_tracking DROP COLUMN skipped_types").format(
-                sql.Identifier(views.schema)
+                sql.Identifier(read_store.schema)
             )
         )
 
@@ -264,29 +264,29 @@ def test_views_tracked_before_skipped_types_were_named_keep_their_count_and_name
 
 
 def test_a_stale_expected_position_raises_views_moved_on_and_writes_nothing(
-    views: LedgerViewStore, northmoor_docs: list[AnyDoc]
+    read_store: ReadModelStore, northmoor_docs: list[AnyDoc]
 ) -> None:
-    commit(views, northmoor_docs[:3], 0, 10)
-    before, status = everything(views), views.status()
+    commit(read_store, northmoor_docs[:3], 0, 10)
+    before, status = everything(read_store), read_store.status()
     newcomer = a_meeting(northmoor_docs[0].partnership_id)
     moved = msgspec.structs.replace(northmoor_docs[0], position=11)
 
     for stale in (0, 5, 11):
-        with pytest.raises(ViewsMovedOn):
-            commit(views, [newcomer, moved], stale, 11)
+        with pytest.raises(ReadModelsMovedOn):
+            commit(read_store, [newcomer, moved], stale, 11)
 
-    assert everything(views) == before
-    assert views.status() == status
+    assert everything(read_store) == before
+    assert read_store.status() == status
 
 
 def test_a_first_commit_that_expects_a_position_raises_views_moved_on(
-    views: LedgerViewStore, northmoor_docs: list[AnyDoc]
+    read_store: ReadModelStore, northmoor_docs: list[AnyDoc]
 ) -> None:
-    with pytest.raises(ViewsMovedOn):
-        commit(views, northmoor_docs, 3, 54)
+    with pytest.raises(ReadModelsMovedOn):
+        commit(read_store, northmoor_docs, 3, 54)
 
-    assert views.status() is None
-    assert views.counts() == {}
+    assert read_store.status() is None
+    assert read_store.counts() == {}
 
 
 class Unwritable:
@@ -297,58 +297,58 @@ class Unwritable:
 
 
 def test_a_commit_that_fails_part_way_writes_nothing(
-    views: LedgerViewStore, northmoor_docs: list[AnyDoc]
+    read_store: ReadModelStore, northmoor_docs: list[AnyDoc]
 ) -> None:
-    commit(views, northmoor_docs[:2], 0, 10)
-    before, status = everything(views), views.status()
+    commit(read_store, northmoor_docs[:2], 0, 10)
+    before, status = everything(read_store), read_store.status()
     replaced = msgspec.structs.replace(northmoor_docs[0], position=11)
     unencodable = msgspec.structs.replace(a_meeting(IDS.partnership), title=object())
 
     with pytest.raises(TypeError):
-        commit(views, [replaced, *northmoor_docs[2:], unencodable], 10, 11)
+        commit(read_store, [replaced, *northmoor_docs[2:], unencodable], 10, 11)
 
-    assert everything(views) == before
-    assert views.status() == status
+    assert everything(read_store) == before
+    assert read_store.status() == status
 
 
 def test_a_commit_whose_position_cannot_be_written_leaves_the_documents_unwritten(
-    backend: Backend, views: LedgerViewStore, northmoor_docs: list[AnyDoc]
+    backend: Backend, read_store: ReadModelStore, northmoor_docs: list[AnyDoc]
 ) -> None:
     if backend.kind == "memory":
         pytest.skip("the memory store keeps any value as the commit time")
-    commit(views, northmoor_docs[:2], 0, 10)
-    before, status = everything(views), views.status()
+    commit(read_store, northmoor_docs[:2], 0, 10)
+    before, status = everything(read_store), read_store.status()
 
     with pytest.raises((RuntimeError, psycopg.Error)):
-        commit(views, northmoor_docs[2:], 10, 11, at=Unwritable())  # type: ignore[arg-type]
+        commit(read_store, northmoor_docs[2:], 10, 11, at=Unwritable())  # type: ignore[arg-type]
 
-    assert everything(views) == before
-    assert views.status() == status
-    commit(views, northmoor_docs[2:], 10, 11)
-    assert everything(views) == encoded(northmoor_docs)
+    assert everything(read_store) == before
+    assert read_store.status() == status
+    commit(read_store, northmoor_docs[2:], 10, 11)
+    assert everything(read_store) == encoded(northmoor_docs)
 
 
 def test_load_returns_the_documents_asked_for_under_their_model_only(
-    views: LedgerViewStore, northmoor_docs: list[AnyDoc]
+    read_store: ReadModelStore, northmoor_docs: list[AnyDoc]
 ) -> None:
-    commit(views, northmoor_docs, 0, 54)
+    commit(read_store, northmoor_docs, 0, 54)
     by_id = {doc.id: doc for doc in northmoor_docs}
 
-    found = views.load([("decision", IDS.decision), ("plan", IDS.plan), ("meeting", uuid4())])
+    found = read_store.load([("decision", IDS.decision), ("plan", IDS.plan), ("meeting", uuid4())])
 
-    assert views.load([("plan", IDS.decision), ("meeting", IDS.plan)]) == {}
+    assert read_store.load([("plan", IDS.decision), ("meeting", IDS.plan)]) == {}
     assert set(found) == {("decision", IDS.decision), ("plan", IDS.plan)}
     assert encode_doc(found[("decision", IDS.decision)]) == encode_doc(by_id[IDS.decision])
     assert encode_doc(found[("plan", IDS.plan)]) == encode_doc(by_id[IDS.plan])
 
 
-def test_load_finds_more_documents_than_fit_in_one_query(views: LedgerViewStore) -> None:
+def test_load_finds_more_documents_than_fit_in_one_query(read_store: ReadModelStore) -> None:
     partnership_id = uuid4()
     meetings = [a_meeting(partnership_id, f"Meeting {i}") for i in range(1200)]
-    commit(views, meetings, 0, 1200)
+    commit(read_store, meetings, 0, 1200)
 
     wanted = [("meeting", m.id) for m in meetings] + [("meeting", uuid4()) for _ in range(30)]
-    found = views.load(wanted)
+    found = read_store.load(wanted)
 
     assert len(found) == 1200
     assert {key: encode_doc(doc) for key, doc in found.items()} == {
@@ -357,14 +357,14 @@ def test_load_finds_more_documents_than_fit_in_one_query(views: LedgerViewStore)
 
 
 def test_scopes_of_gives_the_partnership_of_each_document_there_is(
-    views: LedgerViewStore, northmoor_docs: list[AnyDoc]
+    read_store: ReadModelStore, northmoor_docs: list[AnyDoc]
 ) -> None:
-    commit(views, northmoor_docs, 0, 54)
+    commit(read_store, northmoor_docs, 0, 54)
     others = [a_meeting(uuid4(), f"Meeting {i}") for i in range(1200)]
-    commit(views, others, 54, 60)
+    commit(read_store, others, 54, 60)
     unknown = uuid4()
 
-    scopes = views.scopes_of(
+    scopes = read_store.scopes_of(
         [IDS.decision, IDS.plan, IDS.partnership, unknown, *(m.id for m in others)]
     )
 
@@ -372,119 +372,119 @@ def test_scopes_of_gives_the_partnership_of_each_document_there_is(
     assert unknown not in scopes
     assert {m.id: scopes[m.id] for m in others} == {m.id: m.partnership_id for m in others}
     assert len(scopes) == 3 + len(others)
-    assert views.scopes_of([]) == {}
+    assert read_store.scopes_of([]) == {}
 
 
 def test_scan_and_counts_go_by_model_and_partnership(
-    views: LedgerViewStore, northmoor_docs: list[AnyDoc]
+    read_store: ReadModelStore, northmoor_docs: list[AnyDoc]
 ) -> None:
     other = uuid4()
     elsewhere = [a_meeting(other), a_meeting(other)]
-    commit(views, [*northmoor_docs, *elsewhere], 0, 60)
+    commit(read_store, [*northmoor_docs, *elsewhere], 0, 60)
 
     expected_counts: dict[str, int] = {}
     for doc in northmoor_docs:
         expected_counts[model_of(doc)] = expected_counts.get(model_of(doc), 0) + 1
     expected_counts["meeting"] += 2
-    assert views.counts() == expected_counts
-    assert len(views.scan("meeting")) == expected_counts["meeting"]
-    assert encoded(views.scan("meeting", other)) == encoded(elsewhere)
-    assert encoded(views.scan("meeting", IDS.partnership)) == encoded(
+    assert read_store.counts() == expected_counts
+    assert len(read_store.scan("meeting")) == expected_counts["meeting"]
+    assert encoded(read_store.scan("meeting", other)) == encoded(elsewhere)
+    assert encoded(read_store.scan("meeting", IDS.partnership)) == encoded(
         [d for d in northmoor_docs if model_of(d) == "meeting"]
     )
-    assert encoded(views.scan("decision", IDS.partnership)) == encoded(
+    assert encoded(read_store.scan("decision", IDS.partnership)) == encoded(
         [d for d in northmoor_docs if model_of(d) == "decision"]
     )
-    assert views.scan("action", other) == []
+    assert read_store.scan("action", other) == []
 
 
 # Rebuilding beside the live views
 
 
 def test_a_fresh_store_is_empty_and_invisible_until_swapped_in(
-    backend: Backend, views: LedgerViewStore, northmoor_docs: list[AnyDoc]
+    backend: Backend, read_store: ReadModelStore, northmoor_docs: list[AnyDoc]
 ) -> None:
     old = [a_meeting(IDS.partnership, "Old meeting")]
-    commit(views, old, 0, 5)
-    fresh = views.fresh()
+    commit(read_store, old, 0, 5)
+    fresh = read_store.fresh()
     try:
         assert fresh.status() is None
         assert fresh.counts() == {}
         commit(fresh, northmoor_docs, 0, 54)
-        assert everything(views) == encoded(old)
+        assert everything(read_store) == encoded(old)
         assert everything(backend.open()) == encoded(old)
 
-        views.swap_in(fresh)
+        read_store.swap_in(fresh)
     finally:
         fresh.close()
 
-    status = views.status()
+    status = read_store.status()
     assert status is not None
     assert status.position == 54
-    assert everything(views) == encoded(northmoor_docs)
+    assert everything(read_store) == encoded(northmoor_docs)
     reader = backend.open()
     assert everything(reader) == encoded(northmoor_docs)
     assert reader.load([("decision", IDS.decision)]).keys() == {("decision", IDS.decision)}
 
 
 def test_swapping_in_twice_in_a_row_works_and_leaves_only_the_live_names(
-    backend: Backend, views: LedgerViewStore, northmoor_docs: list[AnyDoc]
+    backend: Backend, read_store: ReadModelStore, northmoor_docs: list[AnyDoc]
 ) -> None:
     # Use the live store often first, so any statement a connection keeps prepared
     # refers to the tables the swaps replace.
-    commit(views, northmoor_docs[:1], 0, 1)
+    commit(read_store, northmoor_docs[:1], 0, 1)
     for _ in range(8):
-        views.status()
-        views.load([("decision", IDS.decision)])
-        views.scan("decision")
-    assert_only_live_tables(backend, views)
+        read_store.status()
+        read_store.load([("decision", IDS.decision)])
+        read_store.scan("decision")
+    assert_only_live_tables(backend, read_store)
 
     for round_, docs in enumerate((northmoor_docs[:5], northmoor_docs), start=1):
-        fresh = views.fresh()
+        fresh = read_store.fresh()
         try:
             commit(fresh, docs, 0, 50 + round_)
-            views.swap_in(fresh)
+            read_store.swap_in(fresh)
         finally:
             fresh.close()
-        status = views.status()
+        status = read_store.status()
         assert status is not None
         assert status.position == 50 + round_
-        assert everything(views) == encoded(docs)
+        assert everything(read_store) == encoded(docs)
 
-    assert_only_live_tables(backend, views)
-    commit(views, [a_meeting(IDS.partnership)], 52, 53)
-    assert views.counts()["meeting"] == 2
-    assert everything(backend.open()) == everything(views)
+    assert_only_live_tables(backend, read_store)
+    commit(read_store, [a_meeting(IDS.partnership)], 52, 53)
+    assert read_store.counts()["meeting"] == 2
+    assert everything(backend.open()) == everything(read_store)
 
 
 def test_discard_removes_the_fresh_tables_and_leaves_the_live_views(
-    backend: Backend, views: LedgerViewStore, northmoor_docs: list[AnyDoc]
+    backend: Backend, read_store: ReadModelStore, northmoor_docs: list[AnyDoc]
 ) -> None:
-    commit(views, northmoor_docs[:3], 0, 3)
-    fresh = views.fresh()
+    commit(read_store, northmoor_docs[:3], 0, 3)
+    fresh = read_store.fresh()
     try:
         commit(fresh, northmoor_docs, 0, 54)
         if backend.kind != "memory":
-            assert catalog(views, "table") > LIVE_TABLES
+            assert catalog(read_store, "table") > LIVE_TABLES
         fresh.discard()
     finally:
         fresh.close()
 
-    assert_only_live_tables(backend, views)
-    assert everything(views) == encoded(northmoor_docs[:3])
-    status = views.status()
+    assert_only_live_tables(backend, read_store)
+    assert everything(read_store) == encoded(northmoor_docs[:3])
+    status = read_store.status()
     assert status is not None
     assert status.position == 3
 
 
 def test_a_fresh_store_starts_empty_even_after_an_abandoned_rebuild(
-    views: LedgerViewStore, northmoor_docs: list[AnyDoc]
+    read_store: ReadModelStore, northmoor_docs: list[AnyDoc]
 ) -> None:
-    abandoned = views.fresh()
+    abandoned = read_store.fresh()
     commit(abandoned, northmoor_docs, 0, 54)
     abandoned.close()
 
-    fresh = views.fresh()
+    fresh = read_store.fresh()
     try:
         assert fresh.status() is None
         assert fresh.counts() == {}
@@ -493,38 +493,38 @@ def test_a_fresh_store_starts_empty_even_after_an_abandoned_rebuild(
 
 
 def test_an_interrupted_rebuild_leaves_the_live_views_and_no_fresh_tables(
-    backend: Backend, views: LedgerViewStore, northmoor_app: LedgerApplication
+    backend: Backend, read_store: ReadModelStore, northmoor_app: LedgerApplication
 ) -> None:
-    Projector(northmoor_app, views).catch_up(until=30)
-    before, status = everything(views), views.status()
+    Projector(northmoor_app, read_store).catch_up(until=30)
+    before, status = everything(read_store), read_store.status()
     checks = iter(range(100))
 
     with pytest.raises(RebuildInterrupted):
-        rebuild(northmoor_app, views, batch_size=4, should_stop=lambda: next(checks) >= 3)
+        rebuild(northmoor_app, read_store, batch_size=4, should_stop=lambda: next(checks) >= 3)
 
-    assert everything(views) == before
-    assert views.status() == status
-    assert_only_live_tables(backend, views)
+    assert everything(read_store) == before
+    assert read_store.status() == status
+    assert_only_live_tables(backend, read_store)
 
-    result = rebuild(northmoor_app, views, batch_size=4)
-    expected = MemoryViewStore()
+    result = rebuild(northmoor_app, read_store, batch_size=4)
+    expected = MemoryReadModelStore()
     Projector(northmoor_app, expected).catch_up()
     assert result.position == northmoor_app.recorder.max_notification_id()
-    assert everything(views) == everything(expected)
-    assert_only_live_tables(backend, views)
+    assert everything(read_store) == everything(expected)
+    assert_only_live_tables(backend, read_store)
 
 
 def test_a_rebuild_that_writes_documents_part_way_builds_the_same_views_as_a_projector(
-    backend: Backend, views: LedgerViewStore, northmoor_app: LedgerApplication
+    backend: Backend, read_store: ReadModelStore, northmoor_app: LedgerApplication
 ) -> None:
-    result = rebuild(northmoor_app, views, batch_size=4, cache_size=3, park_bytes=3000)
+    result = rebuild(northmoor_app, read_store, batch_size=4, cache_size=3, park_bytes=3000)
 
-    expected = MemoryViewStore()
+    expected = MemoryReadModelStore()
     Projector(northmoor_app, expected).catch_up()
     assert result.position == northmoor_app.recorder.max_notification_id()
-    assert everything(views) == everything(expected)
-    assert views.status() is not None
-    assert_only_live_tables(backend, views)
+    assert everything(read_store) == everything(expected)
+    assert read_store.status() is not None
+    assert_only_live_tables(backend, read_store)
 
 
 def test_projectors_racing_on_one_database_apply_every_batch_once(
@@ -536,7 +536,7 @@ def test_projectors_racing_on_one_database_apply_every_batch_once(
     errors: list[BaseException] = []
     start = threading.Barrier(len(stores))
 
-    def follow(store: LedgerViewStore, batch_size: int) -> None:
+    def follow(store: ReadModelStore, batch_size: int) -> None:
         try:
             start.wait()
             Projector(northmoor_app, store, batch_size=batch_size).catch_up()
@@ -553,7 +553,7 @@ def test_projectors_racing_on_one_database_apply_every_batch_once(
         thread.join(timeout=60)
 
     assert errors == []
-    expected = MemoryViewStore()
+    expected = MemoryReadModelStore()
     Projector(northmoor_app, expected).catch_up()
     status = stores[0].status()
     assert status is not None
@@ -561,18 +561,18 @@ def test_projectors_racing_on_one_database_apply_every_batch_once(
     assert everything(stores[0]) == everything(expected)
 
 
-def race_first_commits(racers: Sequence[LedgerViewStore]) -> list[str]:
+def race_first_commits(racers: Sequence[ReadModelStore]) -> list[str]:
     """Each store makes its first commit at the same moment, in a thread of its own;
     the sorted outcomes."""
     start = threading.Barrier(len(racers))
     results: list[str] = []
 
-    def first_commit(store: LedgerViewStore) -> None:
+    def first_commit(store: ReadModelStore) -> None:
         start.wait()
         try:
             commit(store, [a_meeting(uuid4())], 0, 1)
             results.append("committed")
-        except ViewsMovedOn:
+        except ReadModelsMovedOn:
             results.append("views moved on")
         except Exception as e:  # the outcome is what the test checks
             results.append(type(e).__name__)
@@ -624,18 +624,18 @@ class InterruptedAtCommit:
 def test_ctrl_c_as_a_sqlite_commit_returns_surfaces_as_an_interruption(
     tmp_path: Path, northmoor_docs: list[AnyDoc]
 ) -> None:
-    views = SQLiteLedgerViews(str(tmp_path / "views.db"))
-    real = views.conn
+    read_store = SQLiteReadModelStore(str(tmp_path / "views.db"))
+    real = read_store.conn
     try:
-        views.conn = InterruptedAtCommit(real)  # type: ignore[assignment]
+        read_store.conn = InterruptedAtCommit(real)  # type: ignore[assignment]
         with pytest.raises(KeyboardInterrupt):
-            commit(views, northmoor_docs, 0, 54)
-        views.conn = real
+            commit(read_store, northmoor_docs, 0, 54)
+        read_store.conn = real
 
-        status = views.status()
+        status = read_store.status()
         assert status is not None
         assert status.position == 54
-        assert everything(views) == encoded(northmoor_docs)
-        commit(views, [], 54, 55)
+        assert everything(read_store) == encoded(northmoor_docs)
+        commit(read_store, [], 54, 55)
     finally:
         real.close()

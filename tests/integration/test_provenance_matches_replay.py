@@ -1,6 +1,6 @@
 """The read models answer exactly what replaying the aggregates answers.
 
-`ViewQueries` reads the projected documents; the oracle, `ReplayQueries`, replays
+`ReadModelQueries` reads the projected documents; the oracle, `ReplayQueries`, replays
 the events of the aggregates involved. On a generated ledger both must agree for every
 decision and plan, now and at earlier points in time.
 """
@@ -14,7 +14,7 @@ import pytest
 
 from adapters.bootstrap import Ledger, bootstrap
 from adapters.settings import Settings
-from services.demo import ScenarioClock
+from services.demo.northmoor import ScenarioClock
 from tests.benchmarks.generator import GeneratedLedger, generate
 from tests.support.replay import ReplayQueries
 
@@ -39,7 +39,7 @@ def test_the_provenance_of_every_decision_equals_replaying_its_aggregates(
     assert len(result.decision_ids) > 50
 
     for decision_id in result.decision_ids:
-        assert ledger.queries.decision(decision_id) == ReplayQueries(ledger.app).decision(
+        assert ledger.read_models.decision(decision_id) == ReplayQueries(ledger.app).decision(
             decision_id
         )
 
@@ -49,7 +49,7 @@ def test_every_plan_equals_replaying_it(generated: tuple[Ledger, GeneratedLedger
     oracle = ReplayQueries(ledger.app)
 
     for plan_id in result.plan_ids:
-        assert ledger.queries.plan(plan_id) == oracle.plan(plan_id)
+        assert ledger.read_models.plan(plan_id) == oracle.plan(plan_id)
 
 
 def test_provenance_and_plans_as_of_earlier_dates_equal_replaying_up_to_them(
@@ -68,14 +68,16 @@ def test_provenance_and_plans_as_of_earlier_dates_equal_replaying_up_to_them(
             proposed = ledger.log.history(decision_id)[0].occurred_at
             if proposed > moment:
                 continue
-            assert ledger.queries.decision(decision_id, as_of=moment) == ReplayQueries(
+            assert ledger.read_models.decision(decision_id, as_of=moment) == ReplayQueries(
                 ledger.app
             ).decision(decision_id, as_of=moment)
             compared += 1
         for plan_id in result.plan_ids:
             if ledger.log.history(plan_id)[0].occurred_at > moment:
                 continue
-            assert ledger.queries.plan(plan_id, as_of=moment) == oracle.plan(plan_id, as_of=moment)
+            assert ledger.read_models.plan(plan_id, as_of=moment) == oracle.plan(
+                plan_id, as_of=moment
+            )
     assert compared > 20
 
 

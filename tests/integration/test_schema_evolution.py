@@ -23,7 +23,7 @@ from domain.decision import Decision
 from domain.decision_events import DecisionTaken, VoteRecorded
 from domain.errors import AlreadyVoted
 from domain.values import Actor, DecisionCategory, DecisionOutcome, Sector, Stance
-from services import commands as c
+from services.ledger import commands
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "vote_recorded_v1.json"
 SECRETARIAT = Actor(id="u-secretariat", role="secretariat")
@@ -79,7 +79,7 @@ def propose_with_old_vote(ledger: Ledger, vote: str = "yes") -> OldVote:
     """A real proposal, then the version-1 vote inserted at version 2 through the recorder."""
     app = ledger.app
     partnership_id = app.handle(
-        c.EstablishPartnership(
+        commands.EstablishPartnership(
             actor=SECRETARIAT,
             name="Northmoor SEND and AP Partnership",
             kind="local_send_ap_partnership",
@@ -92,7 +92,7 @@ def propose_with_old_vote(ledger: Ledger, vote: str = "yes") -> OldVote:
         (V1_VOTER, Sector.PARENT_CARER_FORUM),
     ):
         app.handle(
-            c.AppointMember(
+            commands.AppointMember(
                 actor=SECRETARIAT,
                 partnership_id=partnership_id,
                 member_id=member_id,
@@ -103,12 +103,12 @@ def propose_with_old_vote(ledger: Ledger, vote: str = "yes") -> OldVote:
             )
         )
     app.handle(
-        c.AdoptTermsOfReference(
+        commands.AdoptTermsOfReference(
             actor=CHAIR, partnership_id=partnership_id, quorum=2, forum_required=True
         )
     )
     decision_id = app.handle(
-        c.ProposeDecision(
+        commands.ProposeDecision(
             actor=CHAIR,
             partnership_id=partnership_id,
             decision_id=uuid4(),
@@ -130,7 +130,7 @@ def propose_with_old_vote(ledger: Ledger, vote: str = "yes") -> OldVote:
         ]
     )
     meeting_id = app.handle(
-        c.ScheduleMeeting(
+        commands.ScheduleMeeting(
             actor=SECRETARIAT,
             partnership_id=partnership_id,
             title="Partnership board",
@@ -138,7 +138,7 @@ def propose_with_old_vote(ledger: Ledger, vote: str = "yes") -> OldVote:
         )
     )
     app.handle(
-        c.RecordAttendance(
+        commands.RecordAttendance(
             actor=SECRETARIAT, meeting_id=meeting_id, present=("m-la-director", V1_VOTER)
         )
     )
@@ -172,7 +172,7 @@ def test_every_version_one_vote_maps_to_its_stance(ledger: Ledger, old: str, new
     ids = propose_with_old_vote(ledger, vote=old)
 
     assert ledger.app.load(Decision, ids.decision_id).votes[V1_VOTER].stance is new
-    provenance = ledger.queries.decision(ids.decision_id)
+    provenance = ledger.read_models.decision(ids.decision_id)
     assert [(v.member.id, v.stance) for v in provenance.votes] == [(V1_VOTER, new.value)]
 
 
@@ -182,7 +182,7 @@ def test_an_upcast_vote_still_counts_for_the_rules_and_the_tally(ledger: Ledger)
 
     with pytest.raises(AlreadyVoted):
         app.handle(
-            c.RecordVote(
+            commands.RecordVote(
                 actor=Actor(id=V1_VOTER, role="member"),
                 decision_id=ids.decision_id,
                 member_id=V1_VOTER,
@@ -191,12 +191,12 @@ def test_an_upcast_vote_still_counts_for_the_rules_and_the_tally(ledger: Ledger)
             )
         )
     app.handle(
-        c.RecordVote(
+        commands.RecordVote(
             actor=CHAIR, decision_id=ids.decision_id, member_id="m-la-director", stance=Stance.FOR
         )
     )
     app.handle(
-        c.TakeDecision(
+        commands.TakeDecision(
             actor=CHAIR,
             decision_id=ids.decision_id,
             meeting_id=ids.meeting_id,
@@ -217,7 +217,7 @@ def test_events_stored_after_the_upgrade_carry_class_version_two(ledger: Ledger)
     app = ledger.app
 
     app.handle(
-        c.RecordVote(
+        commands.RecordVote(
             actor=CHAIR,
             decision_id=ids.decision_id,
             member_id="m-la-director",

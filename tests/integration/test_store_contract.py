@@ -24,10 +24,10 @@ from domain.partnership import MemberAppointed, Partnership
 from domain.plan import ContributionReceived, InclusionPlan, SectionRevised
 from domain.values import Actor, Channel, ContributorKind, Depth, Sector, Stance
 from projections.provenance import DecisionProvenance
-from services import commands as c
-from services import views as v
-from services.demo import IDS, ScenarioClock, write_northmoor
-from services.plan_templates import LOCAL_INCLUSION_PLAN_V1
+from services import views
+from services.demo.northmoor import IDS, ScenarioClock, write_northmoor
+from services.ledger import commands
+from services.ledger.plan_templates import LOCAL_INCLUSION_PLAN_V1
 
 SECRETARIAT = Actor(id="u-secretariat", role="secretariat")
 ENGAGEMENT = Actor(id="u-engagement-officer", role="engagement_officer")
@@ -107,7 +107,7 @@ def ledger(hooked: Hooked) -> Ledger:
 def establish(ledger: Ledger, members: tuple[str, ...] = ("m-la-director", "m-forum")) -> UUID:
     app = ledger.app
     partnership_id = app.handle(
-        c.EstablishPartnership(
+        commands.EstablishPartnership(
             actor=SECRETARIAT,
             name="Northmoor SEND and AP Partnership",
             kind="local_send_ap_partnership",
@@ -120,8 +120,8 @@ def establish(ledger: Ledger, members: tuple[str, ...] = ("m-la-director", "m-fo
     return partnership_id
 
 
-def appoint(partnership_id: UUID, member_id: str) -> c.AppointMember:
-    return c.AppointMember(
+def appoint(partnership_id: UUID, member_id: str) -> commands.AppointMember:
+    return commands.AppointMember(
         actor=SECRETARIAT,
         partnership_id=partnership_id,
         member_id=member_id,
@@ -134,7 +134,7 @@ def appoint(partnership_id: UUID, member_id: str) -> c.AppointMember:
 
 def draft_plan(ledger: Ledger, partnership_id: UUID) -> UUID:
     return ledger.app.handle(
-        c.DraftPlan(
+        commands.DraftPlan(
             actor=SECRETARIAT,
             partnership_id=partnership_id,
             title="Northmoor Local Inclusion Plan 2026-2029",
@@ -146,8 +146,10 @@ def draft_plan(ledger: Ledger, partnership_id: UUID) -> UUID:
     )
 
 
-def submit_on_plan(partnership_id: UUID, plan_id: UUID, reference: str) -> c.SubmitContribution:
-    return c.SubmitContribution(
+def submit_on_plan(
+    partnership_id: UUID, plan_id: UUID, reference: str
+) -> commands.SubmitContribution:
+    return commands.SubmitContribution(
         actor=ENGAGEMENT,
         partnership_id=partnership_id,
         plan_id=plan_id,
@@ -162,8 +164,8 @@ def submit_on_plan(partnership_id: UUID, plan_id: UUID, reference: str) -> c.Sub
     )
 
 
-def revise_vision(plan_id: UUID, text: str) -> c.ReviseSection:
-    return c.ReviseSection(
+def revise_vision(plan_id: UUID, text: str) -> commands.ReviseSection:
+    return commands.ReviseSection(
         actor=SECRETARIAT, plan_id=plan_id, section="vision", text=text, rationale="Board asked."
     )
 
@@ -181,7 +183,7 @@ def log_of(ledger: Ledger) -> list[LogRow]:
 def test_a_saved_aggregate_loads_back_with_its_state_and_version(ledger: Ledger) -> None:
     partnership_id = establish(ledger)
     ledger.app.handle(
-        c.AdoptTermsOfReference(
+        commands.AdoptTermsOfReference(
             actor=CHAIR, partnership_id=partnership_id, quorum=2, forum_required=True
         )
     )
@@ -230,16 +232,16 @@ def test_a_second_ledger_on_the_same_database_reads_what_the_first_saved(
         partnership_id = establish(first)
         plan_id = draft_plan(first, partnership_id)
         first.app.handle(revise_vision(plan_id, "Every child known, early."))
-        written_plan = first.queries.plan(plan_id)
-        written_history = first.queries.history(partnership_id)
+        written_plan = first.read_models.plan(plan_id)
+        written_history = first.read_models.history(partnership_id)
     finally:
         first.close()
 
     second = open_ledger(durable_url).ledger
     try:
         assert second.app.load(Partnership, partnership_id).version == 3
-        assert second.queries.plan(plan_id) == written_plan
-        assert second.queries.history(partnership_id) == written_history
+        assert second.read_models.plan(plan_id) == written_plan
+        assert second.read_models.history(partnership_id) == written_history
     finally:
         second.close()
 
@@ -289,7 +291,7 @@ def test_the_log_reads_the_same_in_pages_as_in_one_read(ledger: Ledger) -> None:
         start = page[-1].id + 1
 
     assert paged == whole
-    entries = ledger.queries.events(after=3, limit=2)
+    entries = ledger.read_models.events(after=3, limit=2)
     assert [(e.position, e.aggregate_id, e.version) for e in entries] == [
         (p, a, ver) for p, a, ver, _ in whole[3:5]
     ]
@@ -469,7 +471,7 @@ def test_a_command_on_an_unknown_id_raises_not_found_and_stores_nothing(ledger: 
 
     with pytest.raises(NotFound, match=str(unknown)):
         ledger.app.handle(
-            c.RecordVote(
+            commands.RecordVote(
                 actor=CHAIR, decision_id=unknown, member_id="m-la-director", stance=Stance.FOR
             )
         )
@@ -491,7 +493,7 @@ def test_history_of_an_unknown_id_raises_not_found_naming_the_id(ledger: Ledger)
     unknown = uuid4()
 
     with pytest.raises(NotFound, match=str(unknown)):
-        ledger.queries.history(unknown)
+        ledger.read_models.history(unknown)
 
 
 # History with log positions
@@ -505,7 +507,7 @@ def test_history_gives_each_event_its_log_position_in_version_order(ledger: Ledg
     ledger.app.handle(appoint(partnership_id, "m-c"))
     positions_in_log = {ver: p for p, a, ver, _ in log_of(ledger) if a == partnership_id}
 
-    history = ledger.queries.history(partnership_id)
+    history = ledger.read_models.history(partnership_id)
 
     assert [h.version for h in history] == [1, 2, 3, 4, 5]
     assert all(h.position is not None for h in history)
@@ -523,9 +525,9 @@ def test_history_gives_each_event_its_log_position_in_version_order(ledger: Ledg
 
 class NorthmoorReading(msgspec.Struct, frozen=True):
     decision: DecisionProvenance
-    plan: v.PlanView
-    log: list[v.LogEntry]
-    history: list[v.HistoryEntry]
+    plan: views.PlanView
+    log: list[views.LogEntry]
+    history: list[views.HistoryEntry]
 
 
 def write_and_read_northmoor(url: str) -> NorthmoorReading:
@@ -540,10 +542,10 @@ def write_and_read_northmoor(url: str) -> NorthmoorReading:
 
 def read_northmoor(ledger: Ledger) -> NorthmoorReading:
     return NorthmoorReading(
-        decision=ledger.queries.decision(IDS.decision),
-        plan=ledger.queries.plan(IDS.plan),
-        log=ledger.queries.events(after=0, limit=10_000),
-        history=ledger.queries.history(IDS.decision),
+        decision=ledger.read_models.decision(IDS.decision),
+        plan=ledger.read_models.plan(IDS.plan),
+        log=ledger.read_models.events(after=0, limit=10_000),
+        history=ledger.read_models.history(IDS.decision),
     )
 
 

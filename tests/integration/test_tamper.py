@@ -51,9 +51,9 @@ from adapters.signing import Signer, key_id, load_or_create, verify_signature
 from domain.audit import GENESIS, Checkpoint, chain_next, event_leaf_hash
 from domain.merkle import root as merkle_root
 from domain.merkle import verify_inclusion
-from services.audit import InclusionProof, VerifyReport
+from services.audit.auditor import InclusionProof, VerifyReport
 from services.bundle import parse_public_key
-from services.demo import ScenarioClock, write_northmoor
+from services.demo.northmoor import ScenarioClock, write_northmoor
 from tests.benchmarks.generator import generate
 
 CLI = str(Path(sys.executable).with_name("inclusion-ledger"))

@@ -14,8 +14,8 @@ import pytest
 from adapters.bootstrap import Ledger, bootstrap
 from adapters.settings import Settings
 from domain.errors import NotFound
-from services.demo import IDS, ScenarioClock, northmoor_steps, write_northmoor
-from services.read_models import ViewQueries
+from services.demo.northmoor import IDS, ScenarioClock, northmoor_steps, write_northmoor
+from services.projection.read_model_queries import ReadModelQueries
 
 A = TypeVar("A")
 
@@ -33,8 +33,8 @@ def northmoor(request: pytest.FixtureRequest) -> Iterator[Ledger]:
         ledger.close()
 
 
-def through_the_application(ledger: Ledger) -> ViewQueries:
-    return ViewQueries(ledger.app, ledger.views, ledger.log)
+def through_the_application(ledger: Ledger) -> ReadModelQueries:
+    return ReadModelQueries(ledger.app, ledger.read_store, ledger.log)
 
 
 def answer(ask: Callable[[], A]) -> A | str:
@@ -45,18 +45,18 @@ def answer(ask: Callable[[], A]) -> A | str:
 
 
 def test_the_store_reads_history_for_time_travel(northmoor: Ledger) -> None:
-    assert getattr(northmoor.views, "read_history", None) is not None
+    assert getattr(northmoor.read_store, "read_history", None) is not None
 
 
 def test_every_position_answers_as_folding_through_the_application(northmoor: Ledger) -> None:
-    queries, reference = northmoor.queries, through_the_application(northmoor)
+    read_models, reference = northmoor.read_models, through_the_application(northmoor)
     head = northmoor.app.recorder.max_notification_id() or 0
     found = 0
 
     for n in range(1, head + 1):
-        plan = answer(partial(queries.plan, IDS.plan, at_position=n))
+        plan = answer(partial(read_models.plan, IDS.plan, at_position=n))
         assert plan == answer(partial(reference.plan, IDS.plan, at_position=n)), n
-        decision = answer(partial(queries.decision, IDS.decision, at_position=n))
+        decision = answer(partial(read_models.decision, IDS.decision, at_position=n))
         assert decision == answer(partial(reference.decision, IDS.decision, at_position=n)), n
         found += not isinstance(decision, str)
 
@@ -66,10 +66,10 @@ def test_every_position_answers_as_folding_through_the_application(northmoor: Le
 def test_every_step_in_time_answers_as_folding_through_the_application(
     northmoor: Ledger,
 ) -> None:
-    queries, reference = northmoor.queries, through_the_application(northmoor)
+    read_models, reference = northmoor.read_models, through_the_application(northmoor)
 
     for when in sorted({when for when, _ in northmoor_steps()}):
-        plan = answer(partial(queries.plan, IDS.plan, as_of=when))
+        plan = answer(partial(read_models.plan, IDS.plan, as_of=when))
         assert plan == answer(partial(reference.plan, IDS.plan, as_of=when)), when
-        decision = answer(partial(queries.decision, IDS.decision, as_of=when))
+        decision = answer(partial(read_models.decision, IDS.decision, as_of=when))
         assert decision == answer(partial(reference.decision, IDS.decision, as_of=when)), when

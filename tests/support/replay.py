@@ -1,7 +1,7 @@
 """The oracle for the read models: plans and decisions answered by replaying the
 aggregates' own events, with none of the projection logic.
 
-`ViewQueries` answers from the documents the projector keeps (and, for time travel,
+`ReadModelQueries` answers from the documents the projector keeps (and, for time travel,
 from documents folded through the same projection logic); the tests hold its answers
 equal to these, built independently from the events and aggregates alone.
 """
@@ -39,8 +39,8 @@ from domain.partnership import InterestDeclared, Partnership
 from domain.plan import InclusionPlan, PlanDrafted, SectionRevised
 from domain.values import Actor, MemberRecord
 from projections import provenance as pv
-from services import views as v
-from services.ledger import LedgerApplication
+from services import views
+from services.ledger.application import LedgerApplication
 
 PAGE = 1000
 
@@ -49,15 +49,15 @@ class ReplayQueries:
     def __init__(self, app: LedgerApplication) -> None:
         self.app = app
 
-    def plan(self, plan_id: UUID, as_of: datetime | None = None) -> v.PlanView:
+    def plan(self, plan_id: UUID, as_of: datetime | None = None) -> views.PlanView:
         events = self._events_of(plan_id, InclusionPlan, as_of)
         version = events[-1].originator_version
         plan = cast(InclusionPlan, self.app.repository.get(plan_id, version=version))
         drafted = cast(PlanDrafted, events[0])
-        history: dict[str, list[v.RevisionView]] = {s.key: [] for s in plan.sections.values()}
+        history: dict[str, list[views.RevisionView]] = {s.key: [] for s in plan.sections.values()}
         for s in drafted.sections:
             history[s.key].append(
-                v.RevisionView(
+                views.RevisionView(
                     revision=1,
                     text=s.text,
                     rationale="Drafted from the template.",
@@ -70,7 +70,7 @@ class ReplayQueries:
         for e in events:
             if isinstance(e, SectionRevised):
                 history[e.section].append(
-                    v.RevisionView(
+                    views.RevisionView(
                         revision=e.revision,
                         text=e.text,
                         rationale=e.rationale,
@@ -82,7 +82,7 @@ class ReplayQueries:
                 )
         template = plan.plan_template
         assert plan.partnership_id is not None
-        return v.PlanView(
+        return views.PlanView(
             id=plan.id,
             partnership_id=plan.partnership_id,
             title=plan.title,
@@ -92,7 +92,7 @@ class ReplayQueries:
             period_start=drafted.period_start,
             period_end=drafted.period_end,
             sections=[
-                v.SectionView(
+                views.SectionView(
                     key=t.key,
                     title=t.title,
                     revision=plan.sections[t.key].revision,

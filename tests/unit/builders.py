@@ -27,10 +27,10 @@ from domain.values import (
     Sector,
     Stance,
 )
-from services import commands as c
-from services.demo import ScenarioClock
-from services.ledger import LedgerApplication
-from services.plan_templates import LOCAL_INCLUSION_PLAN_V1, REGISTERED, PlanTemplates
+from services.demo.northmoor import ScenarioClock
+from services.ledger import commands
+from services.ledger.application import LedgerApplication
+from services.ledger.plan_templates import LOCAL_INCLUSION_PLAN_V1, REGISTERED, PlanTemplates
 
 NOW = datetime(2030, 6, 3, 9, 30, tzinfo=UTC)
 """The fixed time of the test clock: far from today, so a wall-clock read shows."""
@@ -98,7 +98,7 @@ def version_of(app: LedgerApplication, aggregate_id: UUID) -> int:
 
 def assert_refused(
     app: LedgerApplication,
-    command: c.AnyCommand,
+    command: commands.AnyCommand,
     error: type[LedgerRuleBroken],
     match: str,
     *,
@@ -125,8 +125,8 @@ def a_partnership(
     la_code: str = "Z98",
     icb_code: str = "QZY",
     partnership_id: UUID | None = None,
-) -> c.EstablishPartnership:
-    return c.EstablishPartnership(
+) -> commands.EstablishPartnership:
+    return commands.EstablishPartnership(
         actor=SECRETARIAT,
         name=name,
         kind=kind,
@@ -145,8 +145,8 @@ def a_member(
     sector: Sector = Sector.SCHOOLS,
     organisation: str = "Eastvale Council",
     voting: bool = True,
-) -> c.AppointMember:
-    return c.AppointMember(
+) -> commands.AppointMember:
+    return commands.AppointMember(
         actor=SECRETARIAT,
         partnership_id=partnership_id,
         member_id=member_id,
@@ -160,8 +160,8 @@ def a_member(
 
 def terms_of_reference(
     partnership_id: UUID, *, quorum: int = 3, forum_required: bool = True
-) -> c.AdoptTermsOfReference:
-    return c.AdoptTermsOfReference(
+) -> commands.AdoptTermsOfReference:
+    return commands.AdoptTermsOfReference(
         actor=CHAIR_ACTOR,
         partnership_id=partnership_id,
         quorum=quorum,
@@ -170,8 +170,8 @@ def terms_of_reference(
     )
 
 
-def stand_down(partnership_id: UUID, member_id: str) -> c.StandDownMember:
-    return c.StandDownMember(
+def stand_down(partnership_id: UUID, member_id: str) -> commands.StandDownMember:
+    return commands.StandDownMember(
         actor=SECRETARIAT, partnership_id=partnership_id, member_id=member_id, reason="Moved on."
     )
 
@@ -211,8 +211,8 @@ def a_proposal(
     reference: str = "D-30-01",
     proposer_id: str = CHAIR,
     text: str = "Commission 4 FTE speech and language therapy assistants.",
-) -> c.ProposeDecision:
-    return c.ProposeDecision(
+) -> commands.ProposeDecision:
+    return commands.ProposeDecision(
         actor=as_member(proposer_id),
         partnership_id=partnership_id,
         reference=reference,
@@ -233,8 +233,8 @@ def a_proposed_decision(
 
 def a_vote(
     decision_id: UUID, member_id: str, stance: Stance = Stance.FOR, reason: str = ""
-) -> c.RecordVote:
-    return c.RecordVote(
+) -> commands.RecordVote:
+    return commands.RecordVote(
         actor=as_member(member_id),
         decision_id=decision_id,
         member_id=member_id,
@@ -258,7 +258,7 @@ def a_meeting(
 ) -> UUID:
     """A scheduled meeting; its attendance recorded unless `present` is None."""
     meeting_id = app.handle(
-        c.ScheduleMeeting(
+        commands.ScheduleMeeting(
             actor=SECRETARIAT,
             partnership_id=partnership_id,
             title="Partnership board",
@@ -267,7 +267,7 @@ def a_meeting(
     )
     if present is not None:
         app.handle(
-            c.RecordAttendance(
+            commands.RecordAttendance(
                 actor=SECRETARIAT, meeting_id=meeting_id, present=present, apologies=apologies
             )
         )
@@ -281,8 +281,8 @@ def take(
     outcome: DecisionOutcome = DecisionOutcome.APPROVED,
     coproduced: bool = False,
     rationale: str = "Meets the need families described.",
-) -> c.TakeDecision:
-    return c.TakeDecision(
+) -> commands.TakeDecision:
+    return commands.TakeDecision(
         actor=CHAIR_ACTOR,
         decision_id=decision_id,
         meeting_id=meeting_id,
@@ -294,8 +294,8 @@ def take(
 
 def declare_interest(
     partnership_id: UUID, member_id: str, decision_id: UUID, *, has_interest: bool = True
-) -> c.DeclareInterest:
-    return c.DeclareInterest(
+) -> commands.DeclareInterest:
+    return commands.DeclareInterest(
         actor=SECRETARIAT,
         partnership_id=partnership_id,
         member_id=member_id,
@@ -324,8 +324,8 @@ def decision_taken(app: LedgerApplication, decision_id: UUID) -> DecisionTaken:
 
 def link(
     decision_id: UUID, contribution_id: UUID, influence: Influence = Influence.AMENDED
-) -> c.LinkContribution:
-    return c.LinkContribution(
+) -> commands.LinkContribution:
+    return commands.LinkContribution(
         actor=SECRETARIAT,
         decision_id=decision_id,
         contribution_id=contribution_id,
@@ -334,8 +334,10 @@ def link(
     )
 
 
-def an_amendment(decision_id: UUID, *caused_by: UUID, rationale: str = "") -> c.AmendDecision:
-    return c.AmendDecision(
+def an_amendment(
+    decision_id: UUID, *caused_by: UUID, rationale: str = ""
+) -> commands.AmendDecision:
+    return commands.AmendDecision(
         actor=CHAIR_ACTOR,
         decision_id=decision_id,
         text="Commission 4 FTE assistants, including for further education colleges.",
@@ -358,8 +360,8 @@ def a_contribution(
     contributor_name: str = CONTRIBUTOR_NAME,
     text: str = CONTRIBUTION_TEXT,
     sections: tuple[str, ...] = (),
-) -> c.SubmitContribution:
-    return c.SubmitContribution(
+) -> commands.SubmitContribution:
+    return commands.SubmitContribution(
         actor=ENGAGEMENT,
         partnership_id=partnership_id,
         plan_id=plan_id,
@@ -375,14 +377,14 @@ def a_contribution(
     )
 
 
-def triage(contribution_id: UUID) -> c.TriageContribution:
-    return c.TriageContribution(
+def triage(contribution_id: UUID) -> commands.TriageContribution:
+    return commands.TriageContribution(
         actor=ENGAGEMENT, contribution_id=contribution_id, note="Plan matter."
     )
 
 
-def route_to_case(contribution_id: UUID) -> c.RouteContributionToIndividualCase:
-    return c.RouteContributionToIndividualCase(
+def route_to_case(contribution_id: UUID) -> commands.RouteContributionToIndividualCase:
+    return commands.RouteContributionToIndividualCase(
         actor=ENGAGEMENT, contribution_id=contribution_id, reason="About one child's EHCP."
     )
 
@@ -441,10 +443,10 @@ def a_plan(
     *,
     template: PlanTemplate = DEFAULT_TEMPLATE,
     sections: Mapping[str, str] | None = None,
-) -> c.DraftPlan:
+) -> commands.DraftPlan:
     if sections is None:
         sections = {s.key: "A first draft." for s in template.sections[:1]}
-    return c.DraftPlan(
+    return commands.DraftPlan(
         actor=SECRETARIAT,
         partnership_id=partnership_id,
         title=f"Eastvale {template.name} 2030-2033",
@@ -463,8 +465,8 @@ def a_drafted_plan(
 
 def a_revision(
     plan_id: UUID, section: str = "health_commissioning", *, rationale: str = "Decision D-30-01."
-) -> c.ReviseSection:
-    return c.ReviseSection(
+) -> commands.ReviseSection:
+    return commands.ReviseSection(
         actor=SECRETARIAT,
         plan_id=plan_id,
         section=section,
@@ -473,8 +475,8 @@ def a_revision(
     )
 
 
-def open_consultation(plan_id: UUID) -> c.OpenConsultation:
-    return c.OpenConsultation(
+def open_consultation(plan_id: UUID) -> commands.OpenConsultation:
+    return commands.OpenConsultation(
         actor=SECRETARIAT,
         plan_id=plan_id,
         opens_on=date(2030, 6, 10),
@@ -484,32 +486,32 @@ def open_consultation(plan_id: UUID) -> c.OpenConsultation:
     )
 
 
-def close_consultation(plan_id: UUID) -> c.CloseConsultation:
-    return c.CloseConsultation(
+def close_consultation(plan_id: UUID) -> commands.CloseConsultation:
+    return commands.CloseConsultation(
         actor=SECRETARIAT, plan_id=plan_id, responses_received=120, summary="120 responses."
     )
 
 
-def submit(plan_id: UUID) -> c.SubmitPlanForQA:
-    return c.SubmitPlanForQA(actor=SECRETARIAT, plan_id=plan_id)
+def submit(plan_id: UUID) -> commands.SubmitPlanForQA:
+    return commands.SubmitPlanForQA(actor=SECRETARIAT, plan_id=plan_id)
 
 
-def qa_approves(plan_id: UUID) -> c.RecordQAFeedback:
-    return c.RecordQAFeedback(actor=DFE, plan_id=plan_id, outcome=QAOutcome.APPROVED)
+def qa_approves(plan_id: UUID) -> commands.RecordQAFeedback:
+    return commands.RecordQAFeedback(actor=DFE, plan_id=plan_id, outcome=QAOutcome.APPROVED)
 
 
-def qa_requests_changes(plan_id: UUID, *findings: str) -> c.RecordQAFeedback:
-    return c.RecordQAFeedback(
+def qa_requests_changes(plan_id: UUID, *findings: str) -> commands.RecordQAFeedback:
+    return commands.RecordQAFeedback(
         actor=DFE, plan_id=plan_id, outcome=QAOutcome.CHANGES_REQUESTED, findings=findings
     )
 
 
-def approve(plan_id: UUID) -> c.ApprovePlan:
-    return c.ApprovePlan(actor=CHAIR_ACTOR, plan_id=plan_id)
+def approve(plan_id: UUID) -> commands.ApprovePlan:
+    return commands.ApprovePlan(actor=CHAIR_ACTOR, plan_id=plan_id)
 
 
-def publish(plan_id: UUID) -> c.PublishPlan:
-    return c.PublishPlan(
+def publish(plan_id: UUID) -> commands.PublishPlan:
+    return commands.PublishPlan(
         actor=SECRETARIAT,
         plan_id=plan_id,
         local_offer_url="https://www.eastvale.example/local-offer/plan",

@@ -22,7 +22,7 @@ from adapters.signing import Signer, key_id, verify_signature
 from domain.audit import GENESIS, Checkpoint, chain_next, event_leaf_hash
 from domain.merkle import EMPTY_ROOT, ListNodes, NodeSource, verify_inclusion
 from domain.merkle import root as merkle_root
-from services.audit import (
+from services.audit.auditor import (
     AuditFailed,
     Auditor,
     EventRow,
@@ -32,7 +32,7 @@ from services.audit import (
     Problem,
     VerifyReport,
 )
-from services.demo import NORTHMOOR
+from services.demo.northmoor import NORTHMOOR
 
 AT = datetime(2026, 5, 2, 9, 0, tzinfo=UTC)
 DECISION = uuid5(NORTHMOOR, "unit/decision")

@@ -11,8 +11,8 @@ from uuid import uuid4
 import pytest
 
 from projections.documents import MeetingDoc
-from projections.store import DocRow, MemoryViewStore, row_of
-from services.background_writer import BackgroundWriter
+from projections.store import DocRow, MemoryReadModelStore, row_of
+from services.projection.background_writer import BackgroundWriter
 
 
 def a_row(title: str = "Board") -> DocRow:
@@ -27,7 +27,7 @@ def a_row(title: str = "Board") -> DocRow:
     )
 
 
-class GatedViews(MemoryViewStore):
+class GatedReadStore(MemoryReadModelStore):
     """Memory views whose writes wait for a gate, run on a fork of their own, and
     fail when told to."""
 
@@ -39,7 +39,7 @@ class GatedViews(MemoryViewStore):
         self.fail = False
         self.writer_threads: set[str] = set()
 
-    def fork(self) -> GatedViews:
+    def fork(self) -> GatedReadStore:
         self.forks += 1
         return self
 
@@ -52,8 +52,8 @@ class GatedViews(MemoryViewStore):
 
 
 def test_rows_are_written_on_another_thread_and_in_order() -> None:
-    views = GatedViews()
-    writer = BackgroundWriter(views)
+    read_store = GatedReadStore()
+    writer = BackgroundWriter(read_store)
     first, second = a_row("first"), a_row("second")
     again = (
         first[0],
@@ -74,23 +74,23 @@ def test_rows_are_written_on_another_thread_and_in_order() -> None:
     writer.wait()
     writer.close()
 
-    assert views.forks == 1
-    assert threading.current_thread().name not in views.writer_threads
-    doc = views.docs[first[0]]
+    assert read_store.forks == 1
+    assert threading.current_thread().name not in read_store.writer_threads
+    doc = read_store.docs[first[0]]
     assert isinstance(doc, MeetingDoc)
     assert doc.title == "again"
-    assert second[0] in views.docs
+    assert second[0] in read_store.docs
 
 
 def test_a_row_being_written_can_be_taken_back() -> None:
-    views = GatedViews()
-    views.gate.clear()
-    writer = BackgroundWriter(views)
+    read_store = GatedReadStore()
+    read_store.gate.clear()
+    writer = BackgroundWriter(read_store)
     row = a_row()
 
     writer.submit([row])
     taken = writer.take(row[0])
-    views.gate.set()
+    read_store.gate.set()
     writer.wait()
     writer.close()
 
@@ -100,9 +100,9 @@ def test_a_row_being_written_can_be_taken_back() -> None:
 
 
 def test_a_failed_write_is_raised_by_the_next_wait_and_close_does_not_raise() -> None:
-    views = GatedViews()
-    views.fail = True
-    writer = BackgroundWriter(views)
+    read_store = GatedReadStore()
+    read_store.fail = True
+    writer = BackgroundWriter(read_store)
 
     writer.submit([a_row()])
     with pytest.raises(OSError, match="disk full"):
@@ -110,4 +110,4 @@ def test_a_failed_write_is_raised_by_the_next_wait_and_close_does_not_raise() ->
 
     writer.submit([a_row()])
     writer.close()
-    assert views.docs == {}
+    assert read_store.docs == {}

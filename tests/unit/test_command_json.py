@@ -11,8 +11,8 @@ from uuid import UUID
 import pytest
 
 from domain.values import Actor
-from services import commands as c
-from services.command_json import (
+from services.ledger import commands
+from services.ledger.command_json import (
     DEFAULT_MAX_COMMAND_BYTES,
     InvalidCommand,
     command_schema,
@@ -21,7 +21,7 @@ from services.command_json import (
 
 ACTOR = {"id": "u-secretariat", "role": "secretariat"}
 PARTNERSHIP = "68fc327a-e8df-5c31-8a6d-3272181db69d"
-COMMAND_TYPES: tuple[type[c.Command], ...] = typing.get_args(c.AnyCommand)
+COMMAND_TYPES: tuple[type[commands.Command], ...] = typing.get_args(commands.AnyCommand)
 
 
 def terms(**fields: Any) -> dict[str, Any]:
@@ -47,7 +47,9 @@ def partnership(**fields: Any) -> dict[str, Any]:
     }
 
 
-def decode(payload: dict[str, Any], max_bytes: int = DEFAULT_MAX_COMMAND_BYTES) -> c.AnyCommand:
+def decode(
+    payload: dict[str, Any], max_bytes: int = DEFAULT_MAX_COMMAND_BYTES
+) -> commands.AnyCommand:
     return decode_command(json.dumps(payload).encode(), max_bytes=max_bytes)
 
 
@@ -63,7 +65,7 @@ def refusal(payload: dict[str, Any] | bytes, max_bytes: int = DEFAULT_MAX_COMMAN
 def test_a_valid_command_decodes_to_its_type() -> None:
     command = decode(terms(description="Quorum: 5 voting members including the forum."))
 
-    assert command == c.AdoptTermsOfReference(
+    assert command == commands.AdoptTermsOfReference(
         actor=Actor(id="u-secretariat", role="secretariat"),
         partnership_id=UUID(PARTNERSHIP),
         quorum=5,
@@ -82,7 +84,9 @@ def test_a_misspelt_optional_field_is_refused_naming_it_and_the_field_meant() ->
 
 
 @pytest.mark.parametrize("kind", COMMAND_TYPES, ids=lambda t: t.__name__)
-def test_every_command_type_refuses_a_field_it_does_not_define(kind: type[c.Command]) -> None:
+def test_every_command_type_refuses_a_field_it_does_not_define(
+    kind: type[commands.Command],
+) -> None:
     assert kind.__struct_config__.forbid_unknown_fields
     message = refusal({"type": kind.__name__, "colour": "blue", "actor": ACTOR})
 
@@ -161,7 +165,7 @@ def test_text_longer_than_its_kinds_limit_is_refused_naming_the_field_and_the_li
 def test_text_at_its_kinds_limit_is_taken() -> None:
     command = decode(partnership(name="N" * 200, la_code="Z" * 100))
 
-    assert isinstance(command, c.EstablishPartnership)
+    assert isinstance(command, commands.EstablishPartnership)
     assert len(command.name) == 200
 
 

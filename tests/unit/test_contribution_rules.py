@@ -22,8 +22,8 @@ from domain.errors import (
     SummaryIdentifiesContributor,
 )
 from domain.values import PersonalData, ResponseOutcome
-from services import commands as c
-from services.ledger import LedgerApplication
+from services.ledger import commands
+from services.ledger.application import LedgerApplication
 from tests.unit.builders import (
     CONTRIBUTION_TEXT,
     CONTRIBUTOR_NAME,
@@ -57,8 +57,8 @@ def contribution_id(app: LedgerApplication, partnership_id: UUID) -> UUID:
 
 def a_response(
     contribution_id: UUID, outcome: ResponseOutcome, rationale: str = ""
-) -> c.IssueResponse:
-    return c.IssueResponse(
+) -> commands.IssueResponse:
+    return commands.IssueResponse(
         actor=SECRETARIAT,
         contribution_id=contribution_id,
         outcome=outcome,
@@ -67,8 +67,8 @@ def a_response(
     )
 
 
-def a_summary(contribution_id: UUID, summary: str) -> c.RecordDeidentifiedSummary:
-    return c.RecordDeidentifiedSummary(
+def a_summary(contribution_id: UUID, summary: str) -> commands.RecordDeidentifiedSummary:
+    return commands.RecordDeidentifiedSummary(
         actor=SECRETARIAT, contribution_id=contribution_id, summary=summary
     )
 
@@ -161,7 +161,7 @@ def test_routing_to_an_individual_case_needs_a_reason(
 
     assert_refused(
         app,
-        c.RouteContributionToIndividualCase(
+        commands.RouteContributionToIndividualCase(
             actor=SECRETARIAT, contribution_id=submitted, reason=" "
         ),
         RationaleRequired,
@@ -237,7 +237,7 @@ def test_a_blank_summary_is_refused(app: LedgerApplication, contribution_id: UUI
 def test_a_contributor_is_notified_only_once_there_is_an_answer(
     app: LedgerApplication, contribution_id: UUID
 ) -> None:
-    notify = c.NotifyContributor(
+    notify = commands.NotifyContributor(
         actor=SECRETARIAT, contribution_id=contribution_id, channel="email"
     )
 

@@ -31,8 +31,8 @@ from domain.errors import (
 )
 from domain.values import DecisionOutcome, DecisionStatus, Influence, Stance
 from domain.votes import Dissent, Tally
-from services import commands as c
-from services.ledger import LedgerApplication
+from services.ledger import commands
+from services.ledger.application import LedgerApplication
 from tests.unit.builders import (
     CHAIR,
     CHAIR_ACTOR,
@@ -498,7 +498,7 @@ def test_an_amendment_cannot_cite_a_contribution_since_unlinked(
     contribution_id = a_triaged_contribution(app, partnership_id)
     app.handle(link(decision_id, contribution_id))
     app.handle(
-        c.UnlinkContribution(
+        commands.UnlinkContribution(
             actor=SECRETARIAT,
             decision_id=decision_id,
             contribution_id=contribution_id,
@@ -518,7 +518,9 @@ def test_an_amendment_cannot_cite_a_contribution_since_unlinked(
 def test_an_amendment_needs_a_rationale(app: LedgerApplication, decision_id: UUID) -> None:
     assert_refused(
         app,
-        c.AmendDecision(actor=CHAIR_ACTOR, decision_id=decision_id, text="New text.", rationale=""),
+        commands.AmendDecision(
+            actor=CHAIR_ACTOR, decision_id=decision_id, text="New text.", rationale=""
+        ),
         RationaleRequired,
         match="An amendment needs a rationale",
         unchanged=decision_id,
@@ -564,7 +566,7 @@ def test_only_a_linked_contribution_is_unlinked(
 
     assert_refused(
         app,
-        c.UnlinkContribution(
+        commands.UnlinkContribution(
             actor=SECRETARIAT,
             decision_id=decision_id,
             contribution_id=contribution_id,
@@ -584,7 +586,7 @@ def test_unlinking_a_contribution_needs_a_reason(
 
     assert_refused(
         app,
-        c.UnlinkContribution(
+        commands.UnlinkContribution(
             actor=SECRETARIAT, decision_id=decision_id, contribution_id=contribution_id, reason=""
         ),
         ReasonRequired,
@@ -616,20 +618,20 @@ def test_a_decision_is_taken_only_at_a_meeting_of_its_own_partnership(
 LATE_MEMBER = "m-late"
 
 
-def _amend(decision_id: UUID, contribution_id: UUID) -> c.AnyCommand:
+def _amend(decision_id: UUID, contribution_id: UUID) -> commands.AnyCommand:
     return an_amendment(decision_id)
 
 
-def _vote(decision_id: UUID, contribution_id: UUID) -> c.AnyCommand:
+def _vote(decision_id: UUID, contribution_id: UUID) -> commands.AnyCommand:
     return a_vote(decision_id, LATE_MEMBER, Stance.FOR)
 
 
-def _link(decision_id: UUID, contribution_id: UUID) -> c.AnyCommand:
+def _link(decision_id: UUID, contribution_id: UUID) -> commands.AnyCommand:
     return link(decision_id, contribution_id)
 
 
-def _defer(decision_id: UUID, contribution_id: UUID) -> c.AnyCommand:
-    return c.DeferDecision(actor=CHAIR_ACTOR, decision_id=decision_id, reason="Later.")
+def _defer(decision_id: UUID, contribution_id: UUID) -> commands.AnyCommand:
+    return commands.DeferDecision(actor=CHAIR_ACTOR, decision_id=decision_id, reason="Later.")
 
 
 @pytest.mark.parametrize(
@@ -645,7 +647,7 @@ def test_a_taken_decision_is_final(
     app: LedgerApplication,
     partnership_id: UUID,
     doing: str,
-    command: Callable[[UUID, UUID], c.AnyCommand],
+    command: Callable[[UUID, UUID], commands.AnyCommand],
 ) -> None:
     decision_id = a_taken_decision(app, partnership_id)
     app.handle(a_member(partnership_id, LATE_MEMBER, voting=True))
@@ -683,7 +685,7 @@ def test_a_linked_contribution_stays_linked_once_the_decision_is_taken(
 
     assert_refused(
         app,
-        c.UnlinkContribution(
+        commands.UnlinkContribution(
             actor=SECRETARIAT,
             decision_id=decision_id,
             contribution_id=contribution_id,
@@ -702,7 +704,7 @@ def test_a_taken_decision_is_superseded_by_another(
     successor = a_proposed_decision(app, partnership_id, reference="D-30-02")
 
     app.handle(
-        c.SupersedeDecision(
+        commands.SupersedeDecision(
             actor=CHAIR_ACTOR,
             decision_id=decision_id,
             superseded_by=successor,
@@ -729,7 +731,7 @@ def test_superseding_needs_a_taken_decision(
 
     assert_refused(
         app,
-        c.SupersedeDecision(
+        commands.SupersedeDecision(
             actor=CHAIR_ACTOR,
             decision_id=decision_id,
             superseded_by=successor,
@@ -746,7 +748,7 @@ def test_a_decision_cannot_supersede_itself(app: LedgerApplication, partnership_
 
     assert_refused(
         app,
-        c.SupersedeDecision(
+        commands.SupersedeDecision(
             actor=CHAIR_ACTOR, decision_id=decision_id, superseded_by=decision_id, rationale="x"
         ),
         InvalidValue,
@@ -760,7 +762,7 @@ def test_a_review_is_scheduled_only_for_a_taken_decision(
 ) -> None:
     assert_refused(
         app,
-        c.ScheduleReview(
+        commands.ScheduleReview(
             actor=CHAIR_ACTOR, decision_id=decision_id, review_on=date(2031, 6, 3), reason="Annual"
         ),
         DecisionNotTaken,
@@ -776,7 +778,7 @@ def test_a_review_is_scheduled_for_a_future_date(
 
     assert_refused(
         app,
-        c.ScheduleReview(
+        commands.ScheduleReview(
             actor=CHAIR_ACTOR, decision_id=decision_id, review_on=date(2030, 6, 3), reason="Now"
         ),
         InvalidValue,
@@ -788,7 +790,9 @@ def test_a_review_is_scheduled_for_a_future_date(
 def test_a_deferred_decision_is_not_final(
     app: LedgerApplication, partnership_id: UUID, decision_id: UUID
 ) -> None:
-    app.handle(c.DeferDecision(actor=CHAIR_ACTOR, decision_id=decision_id, reason="More data."))
+    app.handle(
+        commands.DeferDecision(actor=CHAIR_ACTOR, decision_id=decision_id, reason="More data.")
+    )
     assert app.load(Decision, decision_id).status is DecisionStatus.DEFERRED
     cast_votes(app, decision_id, dict.fromkeys(VOTING_MEMBERS, Stance.FOR))
 

@@ -15,8 +15,8 @@ from domain.contribution import DeidentifiedSummaryRecorded
 from domain.deidentification import has_phone_number, has_postcode, identifying_detail, name_parts
 from domain.errors import SummaryIdentifiesContributor
 from domain.values import ContributorKind
-from services import commands as c
-from services.ledger import LedgerApplication
+from services.ledger import commands
+from services.ledger.application import LedgerApplication
 from tests.unit.builders import (
     SECRETARIAT,
     a_contribution,
@@ -253,7 +253,7 @@ def app() -> LedgerApplication:
 def contribution(app: LedgerApplication, name: str, kind: ContributorKind) -> UUID:
     command = a_contribution(a_ready_partnership(app), contributor_name=name)
     contribution_id = app.handle(msgspec.structs.replace(command, contributor_kind=kind))
-    app.handle(c.TriageContribution(actor=SECRETARIAT, contribution_id=contribution_id))
+    app.handle(commands.TriageContribution(actor=SECRETARIAT, contribution_id=contribution_id))
     return contribution_id
 
 
@@ -273,7 +273,7 @@ def test_an_identifying_summary_is_refused_with_the_reason_and_nothing_is_stored
 
     assert_refused(
         app,
-        c.RecordDeidentifiedSummary(
+        commands.RecordDeidentifiedSummary(
             actor=SECRETARIAT, contribution_id=contribution_id, summary=summary
         ),
         SummaryIdentifiesContributor,
@@ -287,7 +287,7 @@ def test_an_organisations_summary_may_use_the_words_of_its_name(app: LedgerAppli
     summary = "A local group asked for autism support in every secondary school."
 
     app.handle(
-        c.RecordDeidentifiedSummary(
+        commands.RecordDeidentifiedSummary(
             actor=SECRETARIAT, contribution_id=contribution_id, summary=summary
         )
     )

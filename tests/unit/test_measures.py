@@ -19,11 +19,11 @@ from projections.documents import (
     PlanDoc,
 )
 from projections.measures import CoproductionMeasures, coproduction_measures
-from projections.store import MemoryViewStore
-from services import commands as c
-from services.demo import IDS, ScenarioClock, write_northmoor
-from services.ledger import LedgerApplication
-from services.projector import Projector
+from projections.store import MemoryReadModelStore
+from services.demo.northmoor import IDS, ScenarioClock, write_northmoor
+from services.ledger import commands
+from services.ledger.application import LedgerApplication
+from services.projection.projector import Projector
 from tests.unit.builders import (
     CHAIR,
     ENGAGEMENT,
@@ -59,7 +59,7 @@ class Views:
     """The documents of one partnership, projected from a ledger in memory."""
 
     def __init__(self, app: LedgerApplication, partnership_id: UUID) -> None:
-        self.store = MemoryViewStore()
+        self.store = MemoryReadModelStore()
         Projector(app, self.store).catch_up()
         self.partnership_id = partnership_id
 
@@ -113,8 +113,8 @@ def partnership_id(app: LedgerApplication) -> UUID:
 
 def respond(
     contribution_id: UUID, outcome: ResponseOutcome = ResponseOutcome.ADOPTED
-) -> c.IssueResponse:
-    return c.IssueResponse(
+) -> commands.IssueResponse:
+    return commands.IssueResponse(
         actor=SECRETARIAT,
         contribution_id=contribution_id,
         outcome=outcome,
@@ -124,7 +124,7 @@ def respond(
 
 def a_practitioner_contribution(app: LedgerApplication, partnership_id: UUID) -> UUID:
     return app.handle(
-        c.SubmitContribution(
+        commands.SubmitContribution(
             actor=ENGAGEMENT,
             partnership_id=partnership_id,
             reference="C-P1",
@@ -296,10 +296,10 @@ def test_a_contribution_unanswered_for_longer_than_the_due_period_is_overdue(
     app: LedgerApplication, partnership_id: UUID
 ) -> None:
     a_triaged_contribution(app, partnership_id, reference="C-7")
-    views = Views(app, partnership_id)
+    read_store = Views(app, partnership_id)
 
-    on_the_day = views.measures(today=NOW.date() + timedelta(days=28)).overdue
-    a_day_late = views.measures(today=NOW.date() + timedelta(days=29)).overdue
+    on_the_day = read_store.measures(today=NOW.date() + timedelta(days=28)).overdue
+    a_day_late = read_store.measures(today=NOW.date() + timedelta(days=29)).overdue
 
     assert on_the_day.count == 0
     assert a_day_late.count == 1
@@ -379,7 +379,7 @@ def test_a_decision_whose_only_parent_contribution_was_unlinked_has_no_parent_in
     contribution_id = a_triaged_contribution(app, partnership_id)
     app.handle(link(decision_id, contribution_id))
     app.handle(
-        c.UnlinkContribution(
+        commands.UnlinkContribution(
             actor=SECRETARIAT,
             decision_id=decision_id,
             contribution_id=contribution_id,
@@ -400,7 +400,7 @@ def test_a_practitioners_contribution_is_not_parent_input(
 ) -> None:
     decision_id = a_proposed_decision(app, partnership_id)
     contribution_id = a_practitioner_contribution(app, partnership_id)
-    app.handle(c.TriageContribution(actor=ENGAGEMENT, contribution_id=contribution_id))
+    app.handle(commands.TriageContribution(actor=ENGAGEMENT, contribution_id=contribution_id))
     app.handle(link(decision_id, contribution_id))
     take_with_everyone(app, partnership_id, decision_id)
 
@@ -417,7 +417,9 @@ def test_a_deferred_decision_is_in_scope_but_not_among_those_taken(
 ) -> None:
     a_taken_decision(app, partnership_id)
     deferred = a_proposed_decision(app, partnership_id, reference="D-30-02")
-    app.handle(c.DeferDecision(actor=SECRETARIAT, decision_id=deferred, reason="Await costs."))
+    app.handle(
+        commands.DeferDecision(actor=SECRETARIAT, decision_id=deferred, reason="Await costs.")
+    )
     a_proposed_decision(app, partnership_id, reference="D-30-03")
 
     decisions = Views(app, partnership_id).measures(today=NOW.date()).decisions
@@ -438,7 +440,7 @@ def test_a_plan_counts_only_its_own_contributions_and_the_decisions_it_cites(
     a_triaged_contribution(app, partnership_id, plan_id=plan_id, reference="C-on-plan")
     a_triaged_contribution(app, partnership_id, reference="C-general")
     app.handle(
-        c.ReviseSection(
+        commands.ReviseSection(
             actor=SECRETARIAT,
             plan_id=plan_id,
             section="health_commissioning",
@@ -447,10 +449,10 @@ def test_a_plan_counts_only_its_own_contributions_and_the_decisions_it_cites(
             cited_decisions=(cited,),
         )
     )
-    views = Views(app, partnership_id)
+    read_store = Views(app, partnership_id)
 
-    whole = views.measures(today=NOW.date())
-    for_plan = views.measures(today=NOW.date(), plan=views.plan(plan_id))
+    whole = read_store.measures(today=NOW.date())
+    for_plan = read_store.measures(today=NOW.date(), plan=read_store.plan(plan_id))
 
     assert whole.decisions.taken == 2
     assert whole.outcomes.received == 2
@@ -500,21 +502,21 @@ def test_a_member_who_stood_down_is_expected_only_where_they_were_recorded(
 def test_documents_of_another_partnership_are_left_out(app: LedgerApplication) -> None:
     ours = a_ready_partnership(app)
     theirs = app.handle(
-        c.EstablishPartnership(
+        commands.EstablishPartnership(
             actor=SECRETARIAT, name="Westdale", kind="pathfinder", la_code="Z97", icb_code="QZX"
         )
     )
     a_triaged_contribution(app, ours, reference="C-ours")
     a_triaged_contribution(app, theirs, reference="C-theirs")
     a_meeting(app, theirs, None)
-    views = Views(app, ours)
+    read_store = Views(app, ours)
     every_contribution = [
-        d for d in views.store.scan("contribution") if isinstance(d, ContributionDoc)
+        d for d in read_store.store.scan("contribution") if isinstance(d, ContributionDoc)
     ]
-    every_meeting = [d for d in views.store.scan("meeting") if isinstance(d, MeetingDoc)]
+    every_meeting = [d for d in read_store.store.scan("meeting") if isinstance(d, MeetingDoc)]
 
     measures = coproduction_measures(
-        views.partnership,
+        read_store.partnership,
         [],
         every_contribution,
         every_meeting,

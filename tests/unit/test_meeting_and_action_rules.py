@@ -18,9 +18,9 @@ from domain.errors import (
     MemberNotActive,
 )
 from domain.meeting import Meeting
-from services import commands as c
-from services.demo import ScenarioClock
-from services.ledger import LedgerApplication
+from services.demo.northmoor import ScenarioClock
+from services.ledger import commands
+from services.ledger.application import LedgerApplication
 from tests.unit.builders import (
     CHAIR,
     CHAIR_ACTOR,
@@ -56,16 +56,18 @@ def partnership_id(app: LedgerApplication) -> UUID:
     return a_ready_partnership(app)
 
 
-def minutes(meeting_id: UUID) -> c.ApproveMinutes:
-    return c.ApproveMinutes(actor=CHAIR_ACTOR, meeting_id=meeting_id, summary="Agreed D-30-01.")
+def minutes(meeting_id: UUID) -> commands.ApproveMinutes:
+    return commands.ApproveMinutes(
+        actor=CHAIR_ACTOR, meeting_id=meeting_id, summary="Agreed D-30-01."
+    )
 
 
-def attendance(meeting_id: UUID, *present: str) -> c.RecordAttendance:
-    return c.RecordAttendance(actor=SECRETARIAT, meeting_id=meeting_id, present=present)
+def attendance(meeting_id: UUID, *present: str) -> commands.RecordAttendance:
+    return commands.RecordAttendance(actor=SECRETARIAT, meeting_id=meeting_id, present=present)
 
 
-def an_action(decision_id: UUID, *, due_on: date = date(2030, 9, 30)) -> c.CommitAction:
-    return c.CommitAction(
+def an_action(decision_id: UUID, *, due_on: date = date(2030, 9, 30)) -> commands.CommitAction:
+    return commands.CommitAction(
         actor=CHAIR_ACTOR,
         decision_id=decision_id,
         reference="A-1",
@@ -76,8 +78,8 @@ def an_action(decision_id: UUID, *, due_on: date = date(2030, 9, 30)) -> c.Commi
     )
 
 
-def progress(action_id: UUID, percent: int) -> c.ReportProgress:
-    return c.ReportProgress(
+def progress(action_id: UUID, percent: int) -> commands.ReportProgress:
+    return commands.ReportProgress(
         actor=as_member(HEALTH),
         action_id=action_id,
         note=f"{percent}% of posts filled.",
@@ -146,7 +148,7 @@ def test_a_member_is_not_both_present_and_giving_apologies(
 
     assert_refused(
         app,
-        c.RecordAttendance(
+        commands.RecordAttendance(
             actor=SECRETARIAT, meeting_id=meeting_id, present=(CHAIR, FORUM), apologies=(FORUM,)
         ),
         InvalidValue,
@@ -189,7 +191,9 @@ def test_an_action_does_not_follow_a_deferred_decision(
     app: LedgerApplication, partnership_id: UUID
 ) -> None:
     decision_id = a_proposed_decision(app, partnership_id)
-    app.handle(c.DeferDecision(actor=CHAIR_ACTOR, decision_id=decision_id, reason="More data."))
+    app.handle(
+        commands.DeferDecision(actor=CHAIR_ACTOR, decision_id=decision_id, reason="More data.")
+    )
 
     assert_refused(
         app,
@@ -228,7 +232,7 @@ def test_a_completed_action_takes_no_more_reports(
 ) -> None:
     action_id = app.handle(an_action(a_taken_decision(app, partnership_id)))
     app.handle(progress(action_id, 50))
-    app.handle(c.CompleteAction(actor=CHAIR_ACTOR, action_id=action_id, note="All in post."))
+    app.handle(commands.CompleteAction(actor=CHAIR_ACTOR, action_id=action_id, note="All in post."))
 
     assert_refused(
         app,
@@ -242,7 +246,7 @@ def test_a_completed_action_takes_no_more_reports(
 
 def test_an_action_is_completed_once(app: LedgerApplication, partnership_id: UUID) -> None:
     action_id = app.handle(an_action(a_taken_decision(app, partnership_id)))
-    complete = c.CompleteAction(actor=CHAIR_ACTOR, action_id=action_id, note="Done.")
+    complete = commands.CompleteAction(actor=CHAIR_ACTOR, action_id=action_id, note="Done.")
     app.handle(complete)
 
     assert_refused(

@@ -17,13 +17,13 @@ from domain.partnership import Partnership
 from domain.values import DecisionOutcome, Stance
 from projections.documents import DecisionDoc
 from projections.register import decision_register
-from projections.store import MemoryViewStore
-from services import commands as c
-from services.demo import ScenarioClock
-from services.ledger import LedgerApplication
-from services.log_queries import LogQueries
-from services.projector import Projector
-from services.read_models import ViewQueries
+from projections.store import MemoryReadModelStore
+from services.demo.northmoor import ScenarioClock
+from services.ledger import commands
+from services.ledger.application import LedgerApplication
+from services.ledger.log_queries import LogQueries
+from services.projection.projector import Projector
+from services.projection.read_model_queries import ReadModelQueries
 from tests.unit.builders import (
     NOW,
     SECRETARIAT,
@@ -41,14 +41,16 @@ from tests.unit.builders import (
 MINUTES_OF_14_APRIL = datetime(2030, 4, 14, 18, 30, tzinfo=timezone(timedelta(hours=1)))
 
 
-def schedule(partnership_id: UUID, held_at: datetime) -> c.ScheduleMeeting:
-    return c.ScheduleMeeting(
+def schedule(partnership_id: UUID, held_at: datetime) -> commands.ScheduleMeeting:
+    return commands.ScheduleMeeting(
         actor=SECRETARIAT, partnership_id=partnership_id, title="Partnership board", held_at=held_at
     )
 
 
-def attend(meeting_id: UUID) -> c.RecordAttendance:
-    return c.RecordAttendance(actor=SECRETARIAT, meeting_id=meeting_id, present=VOTING_MEMBERS)
+def attend(meeting_id: UUID) -> commands.RecordAttendance:
+    return commands.RecordAttendance(
+        actor=SECRETARIAT, meeting_id=meeting_id, present=VOTING_MEMBERS
+    )
 
 
 @pytest.fixture
@@ -89,12 +91,12 @@ def test_every_reading_of_a_decision_shows_when_it_was_taken_and_when_it_was_rec
     decision_id = a_proposed_decision(app, partnership_id)
     cast_votes(app, decision_id, dict.fromkeys(VOTING_MEMBERS, Stance.FOR))
     app.handle(take(decision_id, meeting_id))
-    store = MemoryViewStore()
+    store = MemoryReadModelStore()
     Projector(app, store).catch_up()
-    queries = ViewQueries(app, store, LogQueries(app), today=lambda: NOW.date())
+    read_models = ReadModelQueries(app, store, LogQueries(app), today=lambda: NOW.date())
 
-    taken = queries.decision(decision_id).taken
-    (entry,) = queries.decisions(partnership_id)
+    taken = read_models.decision(decision_id).taken
+    (entry,) = read_models.decisions(partnership_id)
     docs = [d for d in store.scan("decision") if isinstance(d, DecisionDoc)]
     (registered,) = decision_register(docs, today=NOW.date()).entries
 
@@ -122,7 +124,7 @@ def test_minutes_are_refused_for_a_meeting_still_to_be_held(
 
     assert_refused(
         app,
-        c.ApproveMinutes(actor=SECRETARIAT, meeting_id=meeting_id, summary="Agreed."),
+        commands.ApproveMinutes(actor=SECRETARIAT, meeting_id=meeting_id, summary="Agreed."),
         MeetingNotYetHeld,
         "Cannot approve the minutes of Partnership board",
         unchanged=meeting_id,
@@ -203,10 +205,10 @@ def test_a_command_giving_a_time_without_a_utc_offset_does_not_decode(
         "held_at": "2030-04-14T18:30:00",
     }
 
-    decoder = msgspec.json.Decoder(c.AnyCommand)
+    decoder = msgspec.json.Decoder(commands.AnyCommand)
 
     with pytest.raises(msgspec.ValidationError, match="timezone"):
         decoder.decode(msgspec.json.encode(command))
     aware = decoder.decode(msgspec.json.encode({**command, "held_at": "2030-04-14T18:30:00+01:00"}))
-    assert isinstance(aware, c.ScheduleMeeting)
+    assert isinstance(aware, commands.ScheduleMeeting)
     assert aware.held_at == MINUTES_OF_14_APRIL

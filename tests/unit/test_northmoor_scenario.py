@@ -19,9 +19,16 @@ from domain.partnership import Partnership
 from domain.plan import InclusionPlan, SectionRevised
 from domain.values import Actor, DecisionOutcome, DecisionStatus, Influence, ResponseOutcome, Stance
 from domain.votes import Dissent, Tally
-from services import commands as c
-from services.demo import IDS, PRESENT, ScenarioClock, at, northmoor_steps, write_northmoor
-from services.ledger import LedgerApplication
+from services.demo.northmoor import (
+    IDS,
+    PRESENT,
+    ScenarioClock,
+    at,
+    northmoor_steps,
+    write_northmoor,
+)
+from services.ledger import commands
+from services.ledger.application import LedgerApplication
 from tests.unit.builders import an_app, assert_refused, decision_taken, events_of
 
 ICB_LEAD = "m-icb-lead"
@@ -165,7 +172,7 @@ def test_action_a_31_follows_d_24_07_owned_by_the_icb_and_due_in_march(
 def test_d_24_07_cannot_be_amended_once_taken(northmoor: LedgerApplication) -> None:
     assert_refused(
         northmoor,
-        c.AmendDecision(
+        commands.AmendDecision(
             actor=Actor(id="m-la-director", role="chair"),
             decision_id=IDS.decision,
             text="Commission 3 assistants instead.",
@@ -183,7 +190,7 @@ def test_a_member_who_sent_apologies_cannot_vote_on_d_24_07_after_it_is_taken(
 ) -> None:
     assert_refused(
         northmoor,
-        c.RecordVote(
+        commands.RecordVote(
             actor=Actor(id="m-ap-head", role="member"),
             decision_id=IDS.decision,
             member_id="m-ap-head",

@@ -24,13 +24,13 @@ from projections.pack_markdown import render_markdown
 from projections.pack_markdown.shared import cell
 from projections.packs import InspectionPack, QAPack, inspection_pack, qa_pack
 from projections.provenance import NotCounted
-from projections.store import MemoryViewStore
-from services import commands as c
-from services.demo import IDS, ScenarioClock, write_northmoor
-from services.ledger import LedgerApplication
-from services.log_queries import LogQueries
-from services.projector import Projector
-from services.read_models import ViewQueries
+from projections.store import MemoryReadModelStore
+from services.demo.northmoor import IDS, ScenarioClock, write_northmoor
+from services.ledger import commands
+from services.ledger.application import LedgerApplication
+from services.ledger.log_queries import LogQueries
+from services.projection.projector import Projector
+from services.projection.read_model_queries import ReadModelQueries
 from tests.unit.builders import (
     CHAIR,
     CONTRIBUTOR_NAME,
@@ -59,10 +59,10 @@ TODAY = date(2026, 6, 1)
 
 class Views:
     def __init__(self, app: LedgerApplication, partnership_id: UUID) -> None:
-        self.store = MemoryViewStore()
+        self.store = MemoryReadModelStore()
         Projector(app, self.store).catch_up()
         self.partnership_id = partnership_id
-        self.queries = ViewQueries(app, self.store, LogQueries(app))
+        self.read_models = ReadModelQueries(app, self.store, LogQueries(app))
 
     def all(self, kind: type[D], model: str) -> list[D]:
         return [d for d in self.store.scan(model, self.partnership_id) if isinstance(d, kind)]
@@ -126,8 +126,10 @@ def partnership_id(app: LedgerApplication) -> UUID:
     return a_ready_partnership(app)
 
 
-def revise(plan_id: UUID, *cited: UUID, rationale: str = "Decision D-30-01.") -> c.ReviseSection:
-    return c.ReviseSection(
+def revise(
+    plan_id: UUID, *cited: UUID, rationale: str = "Decision D-30-01."
+) -> commands.ReviseSection:
+    return commands.ReviseSection(
         actor=SECRETARIAT,
         plan_id=plan_id,
         section="health_commissioning",
@@ -293,7 +295,7 @@ def test_the_inspection_pack_shows_who_proposed_d_24_07_and_the_contributions_th
 def test_the_inspection_pack_tells_the_account_decision_show_gives(
     northmoor: Views, inspection: InspectionPack
 ) -> None:
-    assert inspection.decisions == [northmoor.queries.decision(IDS.decision)]
+    assert inspection.decisions == [northmoor.read_models.decision(IDS.decision)]
 
 
 def test_the_inspection_pack_shows_who_was_present_and_how_they_voted(
@@ -362,12 +364,14 @@ def test_a_deferred_decision_cited_by_a_plan_is_shown_as_not_taken(
     decision_id = a_proposed_decision(app, partnership_id)
     contribution_id = a_triaged_contribution(app, partnership_id, plan_id=plan_id)
     app.handle(link(decision_id, contribution_id))
-    app.handle(c.DeferDecision(actor=SECRETARIAT, decision_id=decision_id, reason="Await costs."))
+    app.handle(
+        commands.DeferDecision(actor=SECRETARIAT, decision_id=decision_id, reason="Await costs.")
+    )
     app.handle(revise(plan_id, decision_id))
-    views = Views(app, partnership_id)
+    read_store = Views(app, partnership_id)
 
-    inspection = views.inspection(plan_id, today=NOW.date())
-    qa = views.qa(plan_id, today=NOW.date())
+    inspection = read_store.inspection(plan_id, today=NOW.date())
+    qa = read_store.qa(plan_id, today=NOW.date())
     markdown = render_markdown(inspection)
 
     assert inspection.decisions[0].taken is None
@@ -383,10 +387,10 @@ def test_a_pack_for_a_plan_citing_no_decisions_says_so(
     app: LedgerApplication, partnership_id: UUID
 ) -> None:
     plan_id = a_drafted_plan(app, partnership_id)
-    views = Views(app, partnership_id)
+    read_store = Views(app, partnership_id)
 
-    inspection = views.inspection(plan_id, today=NOW.date())
-    qa = views.qa(plan_id, today=NOW.date())
+    inspection = read_store.inspection(plan_id, today=NOW.date())
+    qa = read_store.qa(plan_id, today=NOW.date())
 
     assert inspection.decisions == []
     assert inspection.actions.entries == []

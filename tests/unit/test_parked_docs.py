@@ -7,7 +7,7 @@ from uuid import uuid4
 
 from projections.documents import MeetingDoc
 from projections.store import decode_doc, encode_doc
-from services.parked import ENTRY_BYTES, ParkedDocs
+from services.projection.parked import ENTRY_BYTES, ParkedDocs
 
 
 def a_meeting(title: str = "Board") -> MeetingDoc:

@@ -17,8 +17,8 @@ from domain.errors import (
 )
 from domain.partnership import Partnership, TermsOfReferenceAdopted
 from domain.values import Sector, Stance
-from services import commands as c
-from services.ledger import LedgerApplication
+from services.ledger import commands
+from services.ledger.application import LedgerApplication
 from tests.unit.builders import (
     CHAIR,
     FE,
@@ -132,7 +132,9 @@ def test_a_stood_down_member_cannot_attend_a_meeting(app: LedgerApplication) -> 
 
     assert_refused(
         app,
-        c.RecordAttendance(actor=SECRETARIAT, meeting_id=meeting_id, present=(CHAIR, HEALTH)),
+        commands.RecordAttendance(
+            actor=SECRETARIAT, meeting_id=meeting_id, present=(CHAIR, HEALTH)
+        ),
         MemberNotActive,
         match=f"{HEALTH} is not an active member and cannot attend",
         unchanged=meeting_id,
@@ -317,7 +319,7 @@ def test_a_declared_interest_needs_its_nature(app: LedgerApplication) -> None:
 
     assert_refused(
         app,
-        c.DeclareInterest(
+        commands.DeclareInterest(
             actor=SECRETARIAT,
             partnership_id=partnership_id,
             member_id=HEALTH,

@@ -30,9 +30,9 @@ from domain.plan import (
     content_hash,
 )
 from domain.plan_template import PlanTemplate, SectionTemplate, StageTransition
-from services import commands as c
-from services.ledger import LedgerApplication
-from services.plan_templates import REGISTERED
+from services.ledger import commands
+from services.ledger.application import LedgerApplication
+from services.ledger.plan_templates import REGISTERED
 from tests.unit.builders import (
     DEFAULT_TEMPLATE,
     SECRETARIAT,
@@ -92,7 +92,9 @@ def test_a_plan_follows_the_default_templates_stages_from_draft_to_superseded(
         qa_approves(plan_id),
         approve(plan_id),
         publish(plan_id),
-        c.SupersedePlan(actor=SECRETARIAT, plan_id=plan_id, reason="The 2033 plan replaces it."),
+        commands.SupersedePlan(
+            actor=SECRETARIAT, plan_id=plan_id, reason="The 2033 plan replaces it."
+        ),
     ):
         app.handle(command)
         seen.append(stage_of(app, plan_id))
@@ -124,7 +126,7 @@ def test_a_plan_follows_the_default_templates_stages_from_draft_to_superseded(
 def test_stage_transitions_follow_the_template(
     app: LedgerApplication,
     partnership_id: UUID,
-    command: Callable[[UUID], c.AnyCommand],
+    command: Callable[[UUID], commands.AnyCommand],
     action: str,
 ) -> None:
     plan_id = a_drafted_plan(app, partnership_id)
@@ -559,7 +561,9 @@ def test_a_plan_is_published_with_a_web_address_for_the_local_offer(
 
     assert_refused(
         app,
-        c.PublishPlan(actor=SECRETARIAT, plan_id=plan_id, local_offer_url="local offer page"),
+        commands.PublishPlan(
+            actor=SECRETARIAT, plan_id=plan_id, local_offer_url="local offer page"
+        ),
         InvalidValue,
         match="must be a web address",
         unchanged=plan_id,

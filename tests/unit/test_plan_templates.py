@@ -17,8 +17,8 @@ from domain.errors import InvalidTemplate, PublicationNotApproved, UnknownTempla
 from domain.plan import InclusionPlan, PlanDrafted, SectionText
 from domain.plan_template import PlanTemplate, SectionTemplate, StageTransition, TemplateRef
 from domain.values import Channel
-from services.command_json import InvalidCommand, decode_command
-from services.plan_templates import LOCAL_INCLUSION_PLAN_V1, REGISTERED, PlanTemplates
+from services.ledger.command_json import InvalidCommand, decode_command
+from services.ledger.plan_templates import LOCAL_INCLUSION_PLAN_V1, REGISTERED, PlanTemplates
 from tests.unit.builders import (
     NOW,
     SECRETARIAT,

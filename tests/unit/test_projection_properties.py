@@ -33,11 +33,11 @@ from domain.values import (
     Sector,
     Stance,
 )
-from projections.store import MemoryViewStore, encode_doc
-from services import commands as c
-from services.ledger import LedgerApplication
-from services.plan_templates import LOCAL_INCLUSION_PLAN_V1
-from services.projector import Projector, rebuild
+from projections.store import MemoryReadModelStore, encode_doc
+from services.ledger import commands
+from services.ledger.application import LedgerApplication
+from services.ledger.plan_templates import LOCAL_INCLUSION_PLAN_V1
+from services.projection.projector import Projector, rebuild
 from tests.unit.builders import an_app
 
 WORLD = uuid5(NAMESPACE_URL, "urn:inclusion-ledger:test:projection-properties")
@@ -93,7 +93,7 @@ class World:
         known = self.ids[kind]
         return data.draw(st.sampled_from(known), label=kind) if known else None
 
-    def handle(self, command: c.AnyCommand) -> bool:
+    def handle(self, command: commands.AnyCommand) -> bool:
         """Handle the command and remember what it created; False when refused."""
         try:
             aggregate_id = self.app.handle(command)
@@ -103,27 +103,27 @@ class World:
         if kind is not None:
             self.ids[kind].append(aggregate_id)
             owner = getattr(command, "partnership_id", None)
-            if isinstance(command, c.CommitAction):
+            if isinstance(command, commands.CommitAction):
                 owner = self.partnership_of[command.decision_id]
             self.partnership_of[aggregate_id] = owner or aggregate_id
         return True
 
 
-CREATES: dict[type[c.Command], str] = {
-    c.EstablishPartnership: "partnership",
-    c.DraftPlan: "plan",
-    c.ProposeDecision: "decision",
-    c.SubmitContribution: "contribution",
-    c.ScheduleMeeting: "meeting",
-    c.CommitAction: "action",
+CREATES: dict[type[commands.Command], str] = {
+    commands.EstablishPartnership: "partnership",
+    commands.DraftPlan: "plan",
+    commands.ProposeDecision: "decision",
+    commands.SubmitContribution: "contribution",
+    commands.ScheduleMeeting: "meeting",
+    commands.CommitAction: "action",
 }
 
 
-def establish(world: World, forum_required: bool) -> list[c.AnyCommand]:
+def establish(world: World, forum_required: bool) -> list[commands.AnyCommand]:
     """A partnership with a four-member board and terms of reference."""
     partnership_id = world.fresh("partnership")
-    commands: list[c.AnyCommand] = [
-        c.EstablishPartnership(
+    steps: list[commands.AnyCommand] = [
+        commands.EstablishPartnership(
             actor=SECRETARIAT,
             partnership_id=partnership_id,
             name=f"Partnership {world.issued}",
@@ -132,8 +132,8 @@ def establish(world: World, forum_required: bool) -> list[c.AnyCommand]:
             icb_code="QZY",
         )
     ]
-    commands += [
-        c.AppointMember(
+    steps += [
+        commands.AppointMember(
             actor=SECRETARIAT,
             partnership_id=partnership_id,
             member_id=member_id,
@@ -144,12 +144,12 @@ def establish(world: World, forum_required: bool) -> list[c.AnyCommand]:
         )
         for member_id, sector in BOARD
     ]
-    commands.append(
-        c.AdoptTermsOfReference(
+    steps.append(
+        commands.AdoptTermsOfReference(
             actor=CHAIR, partnership_id=partnership_id, quorum=2, forum_required=forum_required
         )
     )
-    return commands
+    return steps
 
 
 DECISION_CHOICES = (
@@ -159,16 +159,16 @@ DECISION_CHOICES = (
 
 # Moves: each draws the next command(s) against the world as it stands.
 
-Move = Callable[[World, st.DataObject], list[c.AnyCommand]]
+Move = Callable[[World, st.DataObject], list[commands.AnyCommand]]
 
 
-def partnership_move(w: World, data: st.DataObject) -> list[c.AnyCommand]:
+def partnership_move(w: World, data: st.DataObject) -> list[commands.AnyCommand]:
     p = w.some(data, "partnership")
     assert p is not None
     choice = data.draw(st.sampled_from(("appoint", "stand_down", "terms", *("interest",) * 5)))
     if choice == "appoint":
         return [
-            c.AppointMember(
+            commands.AppointMember(
                 actor=SECRETARIAT,
                 partnership_id=p,
                 member_id="m-extra",
@@ -181,13 +181,13 @@ def partnership_move(w: World, data: st.DataObject) -> list[c.AnyCommand]:
         ]
     if choice == "stand_down":
         return [
-            c.StandDownMember(
+            commands.StandDownMember(
                 actor=SECRETARIAT, partnership_id=p, member_id=data.draw(members), reason="Left."
             )
         ]
     if choice == "terms":
         return [
-            c.AdoptTermsOfReference(
+            commands.AdoptTermsOfReference(
                 actor=CHAIR,
                 partnership_id=p,
                 quorum=data.draw(st.integers(1, 3)),
@@ -198,7 +198,7 @@ def partnership_move(w: World, data: st.DataObject) -> list[c.AnyCommand]:
     if d is None:
         return []
     return [
-        c.DeclareInterest(
+        commands.DeclareInterest(
             actor=SECRETARIAT,
             partnership_id=w.partnership_of[d],
             member_id=data.draw(members),
@@ -209,11 +209,11 @@ def partnership_move(w: World, data: st.DataObject) -> list[c.AnyCommand]:
     ]
 
 
-def propose_move(w: World, data: st.DataObject) -> list[c.AnyCommand]:
+def propose_move(w: World, data: st.DataObject) -> list[commands.AnyCommand]:
     p = w.some(data, "partnership")
     assert p is not None
     return [
-        c.ProposeDecision(
+        commands.ProposeDecision(
             actor=CHAIR,
             partnership_id=p,
             decision_id=w.fresh("decision"),
@@ -227,14 +227,14 @@ def propose_move(w: World, data: st.DataObject) -> list[c.AnyCommand]:
     ]
 
 
-def decision_move(w: World, data: st.DataObject) -> list[c.AnyCommand]:
+def decision_move(w: World, data: st.DataObject) -> list[commands.AnyCommand]:
     d = w.some(data, "decision")
     if d is None:
         return propose_move(w, data)
     choice = data.draw(st.sampled_from(DECISION_CHOICES))
     if choice == "vote":
         return [
-            c.RecordVote(
+            commands.RecordVote(
                 actor=SECRETARIAT,
                 decision_id=d,
                 member_id=data.draw(members),
@@ -244,7 +244,7 @@ def decision_move(w: World, data: st.DataObject) -> list[c.AnyCommand]:
         ]
     if choice == "withdraw":
         return [
-            c.WithdrawVote(
+            commands.WithdrawVote(
                 actor=SECRETARIAT,
                 decision_id=d,
                 member_id=data.draw(members),
@@ -258,7 +258,7 @@ def decision_move(w: World, data: st.DataObject) -> list[c.AnyCommand]:
         contribution = data.draw(st.sampled_from(own))
         if choice == "link":
             return [
-                c.LinkContribution(
+                commands.LinkContribution(
                     actor=SECRETARIAT,
                     decision_id=d,
                     contribution_id=contribution,
@@ -268,12 +268,12 @@ def decision_move(w: World, data: st.DataObject) -> list[c.AnyCommand]:
             ]
         if choice == "unlink":
             return [
-                c.UnlinkContribution(
+                commands.UnlinkContribution(
                     actor=SECRETARIAT, decision_id=d, contribution_id=contribution, reason="Oops."
                 )
             ]
         return [
-            c.AmendDecision(
+            commands.AmendDecision(
                 actor=CHAIR,
                 decision_id=d,
                 text=data.draw(short_text),
@@ -286,8 +286,8 @@ def decision_move(w: World, data: st.DataObject) -> list[c.AnyCommand]:
         if not same:
             return meeting_move(w, data)
         voters = data.draw(st.lists(board_members, max_size=4, unique=True), label="voters")
-        votes: list[c.AnyCommand] = [
-            c.RecordVote(
+        votes: list[commands.AnyCommand] = [
+            commands.RecordVote(
                 actor=SECRETARIAT,
                 decision_id=d,
                 member_id=member_id,
@@ -298,7 +298,7 @@ def decision_move(w: World, data: st.DataObject) -> list[c.AnyCommand]:
         ]
         return [
             *votes,
-            c.TakeDecision(
+            commands.TakeDecision(
                 actor=CHAIR,
                 decision_id=d,
                 meeting_id=data.draw(st.sampled_from(same)),
@@ -308,58 +308,60 @@ def decision_move(w: World, data: st.DataObject) -> list[c.AnyCommand]:
             ),
         ]
     if choice == "defer":
-        return [c.DeferDecision(actor=CHAIR, decision_id=d, reason="Needs costing.")]
+        return [commands.DeferDecision(actor=CHAIR, decision_id=d, reason="Needs costing.")]
     if choice == "review":
-        return [c.ScheduleReview(actor=CHAIR, decision_id=d, review_on=data.draw(future_day))]
+        return [
+            commands.ScheduleReview(actor=CHAIR, decision_id=d, review_on=data.draw(future_day))
+        ]
     successor = w.some(data, "decision")
     assert successor is not None
     return [
-        c.SupersedeDecision(
+        commands.SupersedeDecision(
             actor=CHAIR, decision_id=d, superseded_by=successor, rationale="A wider decision."
         )
     ]
 
 
-def meeting_move(w: World, data: st.DataObject) -> list[c.AnyCommand]:
+def meeting_move(w: World, data: st.DataObject) -> list[commands.AnyCommand]:
     m = w.some(data, "meeting")
     if m is not None and data.draw(st.booleans()):
         if data.draw(st.booleans()):
-            return [c.ApproveMinutes(actor=SECRETARIAT, meeting_id=m)]
-        return [c.RecordAttendance(actor=SECRETARIAT, meeting_id=m, present=MEMBER_IDS[:3])]
+            return [commands.ApproveMinutes(actor=SECRETARIAT, meeting_id=m)]
+        return [commands.RecordAttendance(actor=SECRETARIAT, meeting_id=m, present=MEMBER_IDS[:3])]
     p = w.some(data, "partnership")
     assert p is not None
     meeting_id = w.fresh("meeting")
     present = data.draw(st.lists(board_members, min_size=2, max_size=4, unique=True))
     return [
-        c.ScheduleMeeting(
+        commands.ScheduleMeeting(
             actor=SECRETARIAT,
             partnership_id=p,
             meeting_id=meeting_id,
             title="Partnership board",
             held_at=START - timedelta(days=7),
         ),
-        c.RecordAttendance(actor=SECRETARIAT, meeting_id=meeting_id, present=tuple(present)),
+        commands.RecordAttendance(actor=SECRETARIAT, meeting_id=meeting_id, present=tuple(present)),
     ]
 
 
-def action_move(w: World, data: st.DataObject) -> list[c.AnyCommand]:
+def action_move(w: World, data: st.DataObject) -> list[commands.AnyCommand]:
     a = w.some(data, "action")
     if a is not None and data.draw(st.booleans()):
         if data.draw(st.booleans()):
             return [
-                c.ReportProgress(
+                commands.ReportProgress(
                     actor=SECRETARIAT,
                     action_id=a,
                     note=data.draw(short_text),
                     percent_complete=data.draw(st.integers(0, 100)),
                 )
             ]
-        return [c.CompleteAction(actor=SECRETARIAT, action_id=a, note="Done.")]
+        return [commands.CompleteAction(actor=SECRETARIAT, action_id=a, note="Done.")]
     d = w.some(data, "decision")
     if d is None:
         return []
     return [
-        c.CommitAction(
+        commands.CommitAction(
             actor=CHAIR,
             decision_id=d,
             action_id=w.fresh("action"),
@@ -371,23 +373,25 @@ def action_move(w: World, data: st.DataObject) -> list[c.AnyCommand]:
     ]
 
 
-def contribution_move(w: World, data: st.DataObject) -> list[c.AnyCommand]:
+def contribution_move(w: World, data: st.DataObject) -> list[commands.AnyCommand]:
     co = w.some(data, "contribution")
     if co is not None and data.draw(st.booleans()):
         choice = data.draw(
             st.sampled_from(("triage", "triage", "route", "respond", "summary", "notify"))
         )
         if choice == "triage":
-            return [c.TriageContribution(actor=SECRETARIAT, contribution_id=co, themes=("x",))]
+            return [
+                commands.TriageContribution(actor=SECRETARIAT, contribution_id=co, themes=("x",))
+            ]
         if choice == "route":
             return [
-                c.RouteContributionToIndividualCase(
+                commands.RouteContributionToIndividualCase(
                     actor=SECRETARIAT, contribution_id=co, reason="About one child's plan."
                 )
             ]
         if choice == "respond":
             return [
-                c.IssueResponse(
+                commands.IssueResponse(
                     actor=SECRETARIAT,
                     contribution_id=co,
                     outcome=data.draw(st.sampled_from(list(ResponseOutcome))),
@@ -396,17 +400,17 @@ def contribution_move(w: World, data: st.DataObject) -> list[c.AnyCommand]:
             ]
         if choice == "summary":
             return [
-                c.RecordDeidentifiedSummary(
+                commands.RecordDeidentifiedSummary(
                     actor=SECRETARIAT, contribution_id=co, summary="A parent asked for help."
                 )
             ]
-        return [c.NotifyContributor(actor=SECRETARIAT, contribution_id=co, channel="email")]
+        return [commands.NotifyContributor(actor=SECRETARIAT, contribution_id=co, channel="email")]
     p = w.some(data, "partnership")
     assert p is not None
     own_plans = [plan for plan in w.ids["plan"] if w.partnership_of[plan] == p]
     plan_id = data.draw(st.none() | st.sampled_from(own_plans)) if own_plans else None
     return [
-        c.SubmitContribution(
+        commands.SubmitContribution(
             actor=SECRETARIAT,
             partnership_id=p,
             contribution_id=w.fresh("contribution"),
@@ -424,13 +428,13 @@ def contribution_move(w: World, data: st.DataObject) -> list[c.AnyCommand]:
     ]
 
 
-def plan_move(w: World, data: st.DataObject) -> list[c.AnyCommand]:
+def plan_move(w: World, data: st.DataObject) -> list[commands.AnyCommand]:
     plan_id = w.some(data, "plan")
     if plan_id is None or data.draw(st.integers(0, 9)) == 0:
         p = w.some(data, "partnership")
         assert p is not None
         return [
-            c.DraftPlan(
+            commands.DraftPlan(
                 actor=SECRETARIAT,
                 partnership_id=p,
                 plan_id=w.fresh("plan"),
@@ -441,7 +445,7 @@ def plan_move(w: World, data: st.DataObject) -> list[c.AnyCommand]:
                 sections=data.draw(st.dictionaries(sections, short_text, max_size=2)),
             )
         ]
-    revise = c.ReviseSection(
+    revise = commands.ReviseSection(
         actor=SECRETARIAT,
         plan_id=plan_id,
         section=data.draw(sections),
@@ -458,10 +462,10 @@ def plan_move(w: World, data: st.DataObject) -> list[c.AnyCommand]:
             else ()
         ),
     )
-    by_stage: dict[str, list[c.AnyCommand]] = {
+    by_stage: dict[str, list[commands.AnyCommand]] = {
         "draft": [
             revise,
-            c.OpenConsultation(
+            commands.OpenConsultation(
                 actor=SECRETARIAT,
                 plan_id=plan_id,
                 opens_on=date(2030, 2, 1),
@@ -470,32 +474,32 @@ def plan_move(w: World, data: st.DataObject) -> list[c.AnyCommand]:
             ),
         ],
         "consultation": [
-            c.CloseConsultation(
+            commands.CloseConsultation(
                 actor=SECRETARIAT, plan_id=plan_id, responses_received=40, summary="Read."
             )
         ],
-        "revision": [revise, c.SubmitPlanForQA(actor=SECRETARIAT, plan_id=plan_id)],
+        "revision": [revise, commands.SubmitPlanForQA(actor=SECRETARIAT, plan_id=plan_id)],
         "submitted_for_qa": [
-            c.RecordQAFeedback(
+            commands.RecordQAFeedback(
                 actor=SECRETARIAT,
                 plan_id=plan_id,
                 outcome=data.draw(st.sampled_from(list(QAOutcome))),
                 findings=("Say how waits are measured.",),
             )
         ],
-        "approved": [c.ApprovePlan(actor=CHAIR, plan_id=plan_id)],
+        "approved": [commands.ApprovePlan(actor=CHAIR, plan_id=plan_id)],
         "published": [
             revise,
-            c.SupersedePlan(actor=SECRETARIAT, plan_id=plan_id, reason="A new period."),
+            commands.SupersedePlan(actor=SECRETARIAT, plan_id=plan_id, reason="A new period."),
         ],
     }
     stage = w.app.load(InclusionPlan, plan_id).stage
     if stage == "submitted_for_qa" and data.draw(st.booleans()):
         # An approving QA leaves the stage; approval follows it.
-        by_stage[stage] = [c.ApprovePlan(actor=CHAIR, plan_id=plan_id)]
+        by_stage[stage] = [commands.ApprovePlan(actor=CHAIR, plan_id=plan_id)]
     if stage == "approved":
         by_stage[stage].append(
-            c.PublishPlan(
+            commands.PublishPlan(
                 actor=SECRETARIAT, plan_id=plan_id, local_offer_url="https://eastvale.example/lo"
             )
         )
@@ -533,7 +537,7 @@ def write_history(app: LedgerApplication, data: st.DataObject) -> tuple[int, int
     return accepted, drawn
 
 
-def snapshot(store: MemoryViewStore) -> dict[UUID, bytes]:
+def snapshot(store: MemoryReadModelStore) -> dict[UUID, bytes]:
     return {doc_id: encode_doc(doc) for doc_id, doc in store.docs.items()}
 
 
@@ -554,7 +558,7 @@ def test_views_built_in_random_batches_and_steps_equal_one_rebuild(data: st.Data
         # A rebuild parks changed documents as they leave its cache and writes them
         # when too many are parked: small limits write (and later reload) many of
         # them part way through.
-        rebuilt = MemoryViewStore()
+        rebuilt = MemoryReadModelStore()
         result = rebuild(
             app,
             rebuilt,
@@ -564,7 +568,7 @@ def test_views_built_in_random_batches_and_steps_equal_one_rebuild(data: st.Data
         )
         assert (result.complete, result.position, result.skipped) == (True, head, 0)
 
-        live = MemoryViewStore()
+        live = MemoryReadModelStore()
         projector = Projector(
             app,
             live,

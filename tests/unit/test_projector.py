@@ -16,14 +16,14 @@ from eventsourcing.persistence import StoredEvent
 from adapters.bootstrap import Ledger, bootstrap
 from adapters.settings import Settings
 from domain.errors import NotFound
+from projections.dispatch import SCHEMA_VERSION
 from projections.documents import AnyDoc, DecisionDoc, PartnershipDoc
-from projections.ledger_views import SCHEMA_VERSION
 from projections.provenance import DecisionProvenance
-from projections.store import MemoryViewStore, ViewsMovedOn, encode_doc
-from services.demo import IDS, ScenarioClock, northmoor_steps, write_northmoor
-from services.ledger import LedgerApplication
-from services.projector import Projector, RebuildInterrupted, ViewsOutdated, rebuild
-from services.read_models import ViewQueries
+from projections.store import MemoryReadModelStore, ReadModelsMovedOn, encode_doc
+from services.demo.northmoor import IDS, ScenarioClock, northmoor_steps, write_northmoor
+from services.ledger.application import LedgerApplication
+from services.projection.projector import Projector, ReadModelsOutdated, RebuildInterrupted, rebuild
+from services.projection.read_model_queries import ReadModelQueries
 from tests.support.replay import ReplayQueries
 from tests.unit.builders import a_board, a_clock, a_proposed_decision, an_app
 
@@ -56,14 +56,14 @@ def head_of(app: LedgerApplication) -> int:
     return app.recorder.max_notification_id() or 0
 
 
-def views_until(app: LedgerApplication, position: int | None = None) -> MemoryViewStore:
+def read_store_until(app: LedgerApplication, position: int | None = None) -> MemoryReadModelStore:
     """Views built from scratch by one projector, up to `position` (default: the head)."""
-    store = MemoryViewStore()
+    store = MemoryReadModelStore()
     Projector(app, store).catch_up(until=position)
     return store
 
 
-def snapshot(store: MemoryViewStore) -> dict[UUID, bytes]:
+def snapshot(store: MemoryReadModelStore) -> dict[UUID, bytes]:
     return {doc_id: encode_doc(doc) for doc_id, doc in store.docs.items()}
 
 
@@ -86,7 +86,7 @@ def test_an_event_whose_type_no_view_knows_is_skipped_counted_and_later_events_s
     unknown_at = insert_future_event(app)
     decision_id = a_proposed_decision(app, partnership_id)
     head = head_of(app)
-    store = MemoryViewStore()
+    store = MemoryReadModelStore()
 
     result = Projector(app, store, batch_size=batch_size).catch_up()
 
@@ -111,7 +111,7 @@ def test_a_skipped_event_is_counted_once_however_the_catch_up_is_split(
     partnership_id = a_board(app)
     unknown_at = insert_future_event(app)
     a_proposed_decision(app, partnership_id)
-    store = MemoryViewStore()
+    store = MemoryReadModelStore()
     projector = Projector(app, store, batch_size=3)
 
     first = projector.catch_up(until=unknown_at)
@@ -122,7 +122,7 @@ def test_a_skipped_event_is_counted_once_however_the_catch_up_is_split(
     status = store.status()
     assert status is not None
     assert (status.skipped, status.skipped_types) == (1, {FUTURE_TOPIC: 1})
-    rebuilt = MemoryViewStore()
+    rebuilt = MemoryReadModelStore()
     assert rebuild(app, rebuilt).skipped_types == {FUTURE_TOPIC: 1}
     rebuilt_status = rebuilt.status()
     assert rebuilt_status is not None
@@ -137,16 +137,16 @@ def test_views_built_by_an_older_schema_version_make_the_projector_ask_for_a_reb
     app: LedgerApplication,
 ) -> None:
     a_board(app)
-    store = views_until(app)
+    store = read_store_until(app)
     status = store.status()
     assert status is not None
     store._status = msgspec.structs.replace(status, schema_version=SCHEMA_VERSION - 1)
     projector = Projector(app, store)
 
-    with pytest.raises(ViewsOutdated, match="inclusion-ledger projections rebuild") as raised:
+    with pytest.raises(ReadModelsOutdated, match="inclusion-ledger projections rebuild") as raised:
         projector.catch_up()
     assert f"schema version {SCHEMA_VERSION - 1}" in str(raised.value)
-    with pytest.raises(ViewsOutdated):
+    with pytest.raises(ReadModelsOutdated):
         projector.position()
 
     rebuild(app, store)
@@ -159,15 +159,15 @@ def test_views_built_by_an_older_schema_version_make_the_projector_ask_for_a_reb
 # Interrupted rebuilds
 
 
-class RecordingViews(MemoryViewStore):
+class RecordingReadStore(MemoryReadModelStore):
     """Memory views that keep each fresh store a rebuild asks for, to inspect after."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.made: list[MemoryViewStore] = []
+        self.made: list[MemoryReadModelStore] = []
 
-    def fresh(self) -> MemoryViewStore:
-        fresh = MemoryViewStore()
+    def fresh(self) -> MemoryReadModelStore:
+        fresh = MemoryReadModelStore()
         self.made.append(fresh)
         return fresh
 
@@ -187,7 +187,7 @@ def test_a_rebuild_stopped_part_way_raises_and_leaves_the_previous_views_serving
     northmoor: Ledger,
 ) -> None:
     app = northmoor.app
-    live = RecordingViews()
+    live = RecordingReadStore()
     Projector(app, live).catch_up(until=40)
     before, status_before = snapshot(live), live.status()
 
@@ -202,14 +202,14 @@ def test_a_rebuild_stopped_part_way_raises_and_leaves_the_previous_views_serving
 
     result = rebuild(app, live, batch_size=5)
     assert result.position == head_of(app)
-    assert snapshot(live) == snapshot(views_until(app))
+    assert snapshot(live) == snapshot(read_store_until(app))
 
 
 def test_a_rebuild_that_fails_part_way_leaves_the_previous_views_serving(
     northmoor: Ledger,
 ) -> None:
     app = northmoor.app
-    live = RecordingViews()
+    live = RecordingReadStore()
     Projector(app, live).catch_up()
     before = snapshot(live)
 
@@ -231,7 +231,7 @@ def test_two_projectors_taking_turns_on_one_store_build_the_same_views_as_one(
     northmoor: Ledger,
 ) -> None:
     app = northmoor.app
-    shared = MemoryViewStore()
+    shared = MemoryReadModelStore()
     first = Projector(app, shared, batch_size=7)
     second = Projector(app, shared, batch_size=4)
 
@@ -239,10 +239,10 @@ def test_two_projectors_taking_turns_on_one_store_build_the_same_views_as_one(
     second.catch_up(until=40)
     first.catch_up()
 
-    assert snapshot(shared) == snapshot(views_until(app))
+    assert snapshot(shared) == snapshot(read_store_until(app))
 
 
-class RacingViews(MemoryViewStore):
+class RacingReadStore(MemoryReadModelStore):
     """Memory views where, once, another projector commits just before this one does."""
 
     def __init__(self) -> None:
@@ -270,7 +270,7 @@ class RacingViews(MemoryViewStore):
                 skipped=skipped,
                 at=at,
             )
-        except ViewsMovedOn:
+        except ReadModelsMovedOn:
             self.moved_on += 1
             raise
 
@@ -280,7 +280,7 @@ def test_a_batch_another_projector_committed_first_is_not_applied_twice(
     northmoor: Ledger, other_reaches: int
 ) -> None:
     app = northmoor.app
-    shared = RacingViews()
+    shared = RacingReadStore()
     mine = Projector(app, shared, batch_size=10)
     Projector(app, shared, batch_size=10).catch_up(until=5)
     shared.before_commit = lambda: Projector(app, shared, batch_size=3).catch_up(
@@ -291,7 +291,7 @@ def test_a_batch_another_projector_committed_first_is_not_applied_twice(
 
     assert shared.moved_on == 1
     assert result.position == head_of(app)
-    assert snapshot(shared) == snapshot(views_until(app))
+    assert snapshot(shared) == snapshot(read_store_until(app))
     decision = shared.load([("decision", IDS.decision)])[("decision", IDS.decision)]
     assert isinstance(decision, DecisionDoc)
     assert len(decision.votes) == 8
@@ -301,9 +301,9 @@ def test_a_batch_another_projector_committed_first_is_not_applied_twice(
 # Time travel
 
 
-def views_at(ledger: Ledger, position: int) -> ViewQueries:
+def read_models_at(ledger: Ledger, position: int) -> ReadModelQueries:
     """Queries over views built from scratch up to `position`, read live."""
-    return ViewQueries(ledger.app, views_until(ledger.app, position), ledger.log)
+    return ReadModelQueries(ledger.app, read_store_until(ledger.app, position), ledger.log)
 
 
 def answer(ask: Callable[[], A]) -> A | str:
@@ -317,43 +317,45 @@ def answer(ask: Callable[[], A]) -> A | str:
 def test_time_travel_to_every_position_equals_views_built_up_to_that_position(
     northmoor: Ledger,
 ) -> None:
-    queries = northmoor.queries
+    read_models = northmoor.read_models
     head = head_of(northmoor.app)
     found = 0
 
     for n in range(1, head + 1):
-        reference = views_at(northmoor, n)
-        plan = answer(partial(queries.plan, IDS.plan, at_position=n))
+        reference = read_models_at(northmoor, n)
+        plan = answer(partial(read_models.plan, IDS.plan, at_position=n))
         assert plan == answer(partial(reference.plan, IDS.plan)), f"plan at position {n}"
-        decision = answer(partial(queries.decision, IDS.decision, at_position=n))
+        decision = answer(partial(read_models.decision, IDS.decision, at_position=n))
         expected = answer(partial(reference.decision, IDS.decision))
         assert decision == expected, f"decision at position {n}"
         found += isinstance(decision, DecisionProvenance)
 
     assert found > 20
-    assert queries.plan(IDS.plan, at_position=head) == queries.plan(IDS.plan)
-    assert queries.decision(IDS.decision, at_position=head) == queries.decision(IDS.decision)
+    assert read_models.plan(IDS.plan, at_position=head) == read_models.plan(IDS.plan)
+    assert read_models.decision(IDS.decision, at_position=head) == read_models.decision(
+        IDS.decision
+    )
 
 
 def test_time_travel_does_not_touch_the_live_views(northmoor: Ledger) -> None:
-    queries = northmoor.queries
-    queries.plan(IDS.plan)
-    views = northmoor.views
-    assert isinstance(views, MemoryViewStore)
-    before = snapshot(views)
+    read_models = northmoor.read_models
+    read_models.plan(IDS.plan)
+    read_store = northmoor.read_store
+    assert isinstance(read_store, MemoryReadModelStore)
+    before = snapshot(read_store)
 
-    queries.plan(IDS.plan, at_position=20)
-    queries.decision(IDS.decision, at_position=40)
-    queries.decision(IDS.decision, as_of=datetime(2026, 1, 10, tzinfo=UTC))
+    read_models.plan(IDS.plan, at_position=20)
+    read_models.decision(IDS.decision, at_position=40)
+    read_models.decision(IDS.decision, as_of=datetime(2026, 1, 10, tzinfo=UTC))
 
-    assert snapshot(views) == before
+    assert snapshot(read_store) == before
 
 
 def test_the_plan_as_of_before_the_qa_feedback_is_submitted_with_the_earlier_section_text(
     northmoor: Ledger,
 ) -> None:
-    before_feedback = northmoor.queries.plan(IDS.plan, as_of=datetime(2026, 2, 20, tzinfo=UTC))
-    now = northmoor.queries.plan(IDS.plan)
+    before_feedback = northmoor.read_models.plan(IDS.plan, as_of=datetime(2026, 2, 20, tzinfo=UTC))
+    now = northmoor.read_models.plan(IDS.plan)
 
     assert before_feedback.stage == "submitted_for_qa"
     assert now.stage == "published"
@@ -372,11 +374,11 @@ def test_time_travel_by_date_agrees_with_the_replayed_log_at_every_step_of_north
     times = sorted({when for when, _ in northmoor_steps()})
 
     for when in times:
-        plan = answer(partial(northmoor.queries.plan, IDS.plan, as_of=when))
+        plan = answer(partial(northmoor.read_models.plan, IDS.plan, as_of=when))
         assert plan == answer(partial(ReplayQueries(northmoor.app).plan, IDS.plan, as_of=when)), (
             when
         )
-        decision = answer(partial(northmoor.queries.decision, IDS.decision, as_of=when))
+        decision = answer(partial(northmoor.read_models.decision, IDS.decision, as_of=when))
         assert decision == answer(
             partial(ReplayQueries(northmoor.app).decision, IDS.decision, as_of=when)
         ), when
@@ -384,6 +386,6 @@ def test_time_travel_by_date_agrees_with_the_replayed_log_at_every_step_of_north
 
 def test_time_travel_to_a_position_before_a_decision_existed_says_so(northmoor: Ledger) -> None:
     with pytest.raises(NotFound, match="did not exist yet at position 3"):
-        northmoor.queries.decision(IDS.decision, at_position=3)
+        northmoor.read_models.decision(IDS.decision, at_position=3)
     with pytest.raises(NotFound, match="did not exist yet at position 3"):
-        northmoor.queries.plan(IDS.plan, at_position=3)
+        northmoor.read_models.plan(IDS.plan, at_position=3)

@@ -13,12 +13,12 @@ from projections.account import account, who
 from projections.documents import DecisionDoc
 from projections.provenance import DecisionProvenance, NotCounted, PersonRef, Step
 from projections.register import decision_register
-from projections.store import MemoryViewStore
-from services import commands as c
-from services.ledger import LedgerApplication
-from services.log_queries import LogQueries
-from services.projector import Projector
-from services.read_models import ViewQueries
+from projections.store import MemoryReadModelStore
+from services.ledger import commands
+from services.ledger.application import LedgerApplication
+from services.ledger.log_queries import LogQueries
+from services.projection.projector import Projector
+from services.projection.read_model_queries import ReadModelQueries
 from tests.unit.builders import (
     CHAIR,
     CHAIR_ACTOR,
@@ -48,7 +48,7 @@ WITHDRAW_REASON = "The costs are now in the proposal."
 REVIEW_REASON = "Annual review of capacity."
 SUPERSEDE_REASON = "A wider decision replaces it."
 REVISION_RATIONALE = "Decision D-30-01, shaped by C-1."
-ACTION = c.CommitAction(
+ACTION = commands.CommitAction(
     actor=CHAIR_ACTOR,
     decision_id=UUID(int=0),
     reference="A-1",
@@ -58,10 +58,10 @@ ACTION = c.CommitAction(
 )
 
 
-def queries(app: LedgerApplication, today: date | None = None) -> ViewQueries:
-    store = MemoryViewStore()
+def read_models(app: LedgerApplication, today: date | None = None) -> ReadModelQueries:
+    store = MemoryReadModelStore()
     Projector(app, store).catch_up()
-    return ViewQueries(app, store, LogQueries(app), today=lambda: today or NOW.date())
+    return ReadModelQueries(app, store, LogQueries(app), today=lambda: today or NOW.date())
 
 
 def a_decision_shaped_every_way(app: LedgerApplication) -> UUID:
@@ -73,7 +73,7 @@ def a_decision_shaped_every_way(app: LedgerApplication) -> UUID:
     app.handle(link(decision_id, kept))
     app.handle(link(decision_id, dropped))
     app.handle(
-        c.UnlinkContribution(
+        commands.UnlinkContribution(
             actor=SECRETARIAT,
             decision_id=decision_id,
             contribution_id=dropped,
@@ -84,7 +84,7 @@ def a_decision_shaped_every_way(app: LedgerApplication) -> UUID:
     app.handle(declare_interest(partnership_id, HEALTH, decision_id))
     app.handle(a_vote(decision_id, SCHOOLS, Stance.BLOCK, "Not until the costs are known."))
     app.handle(
-        c.WithdrawVote(
+        commands.WithdrawVote(
             actor=as_member(SCHOOLS),
             decision_id=decision_id,
             member_id=SCHOOLS,
@@ -95,7 +95,7 @@ def a_decision_shaped_every_way(app: LedgerApplication) -> UUID:
     meeting_id = a_meeting(app, partnership_id, VOTING_MEMBERS)
     app.handle(take(decision_id, meeting_id))
     app.handle(
-        c.ScheduleReview(
+        commands.ScheduleReview(
             actor=CHAIR_ACTOR,
             decision_id=decision_id,
             review_on=date(2031, 6, 1),
@@ -105,7 +105,7 @@ def a_decision_shaped_every_way(app: LedgerApplication) -> UUID:
     app.handle(msgspec.structs.replace(ACTION, decision_id=decision_id))
     plan_id = a_drafted_plan(app, partnership_id)
     app.handle(
-        c.ReviseSection(
+        commands.ReviseSection(
             actor=SECRETARIAT,
             plan_id=plan_id,
             section="health_commissioning",
@@ -118,7 +118,7 @@ def a_decision_shaped_every_way(app: LedgerApplication) -> UUID:
     cast_votes(app, successor, dict.fromkeys(VOTING_MEMBERS, Stance.FOR))
     app.handle(take(successor, a_meeting(app, partnership_id, VOTING_MEMBERS)))
     app.handle(
-        c.SupersedeDecision(
+        commands.SupersedeDecision(
             actor=CHAIR_ACTOR,
             decision_id=decision_id,
             superseded_by=successor,
@@ -150,7 +150,7 @@ def steps_of(p: DecisionProvenance) -> dict[str, list[Step]]:
 def test_every_step_of_the_account_names_who_took_it_when_and_why() -> None:
     app = an_app()
     decision_id = a_decision_shaped_every_way(app)
-    p = queries(app).decision(decision_id)
+    p = read_models(app).decision(decision_id)
 
     steps = steps_of(p)
 
@@ -178,7 +178,7 @@ def test_every_step_of_the_account_names_who_took_it_when_and_why() -> None:
 def test_the_account_tells_every_step_once_with_who_and_why() -> None:
     app = an_app()
     decision_id = a_decision_shaped_every_way(app)
-    p = queries(app).decision(decision_id)
+    p = read_models(app).decision(decision_id)
 
     lines = account(p)
 
@@ -201,7 +201,7 @@ def test_before_a_decision_is_taken_a_vote_under_a_declared_interest_is_shown_no
     app.handle(declare_interest(partnership_id, HEALTH, decision_id))
     cast_votes(app, decision_id, {HEALTH: Stance.FOR, FORUM: Stance.FOR})
 
-    votes = {v.member.id: v for v in queries(app).decision(decision_id).votes}
+    votes = {v.member.id: v for v in read_models(app).decision(decision_id).votes}
 
     assert votes[HEALTH].not_counted is NotCounted.DECLARED_INTEREST
     assert votes[HEALTH].counted is False
@@ -229,7 +229,7 @@ def test_the_decisions_list_and_the_register_give_one_review_date() -> None:
     app.handle(take(decision_id, a_meeting(app, partnership_id, VOTING_MEMBERS)))
     for review_on in (date(2032, 6, 1), date(2031, 6, 1)):
         app.handle(
-            c.ScheduleReview(
+            commands.ScheduleReview(
                 actor=Actor(id=CHAIR, role="chair"), decision_id=decision_id, review_on=review_on
             )
         )
@@ -238,7 +238,7 @@ def test_the_decisions_list_and_the_register_give_one_review_date() -> None:
         (date(2031, 1, 1), date(2031, 6, 1)),
         (date(2031, 7, 1), date(2032, 6, 1)),
     ):
-        read = queries(app, today)
+        read = read_models(app, today)
         (entry,) = read.decisions(partnership_id)
         docs = [d for d in read.store.scan("decision") if isinstance(d, DecisionDoc)]
         (registered,) = decision_register(docs, today=today).entries

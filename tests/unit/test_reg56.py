@@ -15,11 +15,11 @@ import pytest
 from domain.values import ResponseOutcome
 from projections.documents import ContributionDoc, Doc, PartnershipDoc, ResponseDoc
 from projections.reg56 import YouSaidWeDid, you_said_we_did
-from projections.store import MemoryViewStore
-from services import commands as c
-from services.demo import IDS, ScenarioClock, write_northmoor
-from services.ledger import LedgerApplication
-from services.projector import Projector
+from projections.store import MemoryReadModelStore
+from services.demo.northmoor import IDS, ScenarioClock, write_northmoor
+from services.ledger import commands
+from services.ledger.application import LedgerApplication
+from services.projection.projector import Projector
 from tests.unit.builders import (
     CONTRIBUTION_TEXT,
     CONTRIBUTOR_NAME,
@@ -40,7 +40,7 @@ D = TypeVar("D", bound=Doc)
 
 class Views:
     def __init__(self, app: LedgerApplication, partnership_id: UUID) -> None:
-        self.store = MemoryViewStore()
+        self.store = MemoryReadModelStore()
         Projector(app, self.store).catch_up()
         self.partnership_id = partnership_id
 
@@ -96,7 +96,7 @@ def a_contribution_on(
 ) -> UUID:
     contribution_id = app.handle(a_contribution(partnership_id, reference=reference))
     app.handle(
-        c.TriageContribution(
+        commands.TriageContribution(
             actor=ENGAGEMENT, contribution_id=contribution_id, themes=themes, note="Plan matter."
         )
     )
@@ -111,7 +111,7 @@ def answer(
     outcome: ResponseOutcome = ResponseOutcome.PARTLY_ADOPTED,
 ) -> None:
     app.handle(
-        c.IssueResponse(
+        commands.IssueResponse(
             actor=SECRETARIAT,
             contribution_id=contribution_id,
             outcome=outcome,
@@ -121,7 +121,7 @@ def answer(
     )
     if summary is not None:
         app.handle(
-            c.RecordDeidentifiedSummary(
+            commands.RecordDeidentifiedSummary(
                 actor=SECRETARIAT, contribution_id=contribution_id, summary=summary
             )
         )
@@ -249,7 +249,7 @@ def test_a_summary_without_a_response_is_not_published(
 ) -> None:
     contribution_id = a_contribution_on(app, partnership_id, "C-1")
     app.handle(
-        c.RecordDeidentifiedSummary(
+        commands.RecordDeidentifiedSummary(
             actor=SECRETARIAT, contribution_id=contribution_id, summary=SUMMARY
         )
     )
@@ -267,7 +267,7 @@ def test_a_contribution_routed_to_an_individual_case_is_counted_as_routed_never_
     contribution_id = app.handle(a_contribution(partnership_id, reference="C-1"))
     app.handle(route_to_case(contribution_id))
     app.handle(
-        c.RecordDeidentifiedSummary(
+        commands.RecordDeidentifiedSummary(
             actor=SECRETARIAT, contribution_id=contribution_id, summary="About one child's plan."
         )
     )
@@ -288,7 +288,7 @@ def test_an_unlinked_decision_is_not_shown_as_shaped_by_the_contribution(
     app.handle(link(kept, contribution_id))
     app.handle(link(dropped, contribution_id))
     app.handle(
-        c.UnlinkContribution(
+        commands.UnlinkContribution(
             actor=SECRETARIAT,
             decision_id=dropped,
             contribution_id=contribution_id,

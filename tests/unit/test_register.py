@@ -11,11 +11,11 @@ import pytest
 
 from projections.documents import ActionDoc, DecisionDoc, Doc
 from projections.register import action_tracker, decision_register
-from projections.store import MemoryViewStore
-from services import commands as c
-from services.demo import IDS, ScenarioClock, write_northmoor
-from services.ledger import LedgerApplication
-from services.projector import Projector
+from projections.store import MemoryReadModelStore
+from services.demo.northmoor import IDS, ScenarioClock, write_northmoor
+from services.ledger import commands
+from services.ledger.application import LedgerApplication
+from services.projection.projector import Projector
 from tests.unit.builders import (
     CHAIR_ACTOR,
     NOW,
@@ -32,7 +32,7 @@ D = TypeVar("D", bound=Doc)
 
 class Views:
     def __init__(self, app: LedgerApplication, partnership_id: UUID) -> None:
-        self.store = MemoryViewStore()
+        self.store = MemoryReadModelStore()
         Projector(app, self.store).catch_up()
         self.partnership_id = partnership_id
 
@@ -71,16 +71,16 @@ def partnership_id(app: LedgerApplication) -> UUID:
     return a_ready_partnership(app)
 
 
-def schedule_review(decision_id: UUID, review_on: date) -> c.ScheduleReview:
-    return c.ScheduleReview(
+def schedule_review(decision_id: UUID, review_on: date) -> commands.ScheduleReview:
+    return commands.ScheduleReview(
         actor=CHAIR_ACTOR, decision_id=decision_id, review_on=review_on, reason="Annual review."
     )
 
 
 def commit_action(
     decision_id: UUID, reference: str, due_on: date, *, owner: str = "Eastvale ICB"
-) -> c.CommitAction:
-    return c.CommitAction(
+) -> commands.CommitAction:
+    return commands.CommitAction(
         actor=CHAIR_ACTOR,
         decision_id=decision_id,
         reference=reference,
@@ -162,7 +162,7 @@ def test_a_superseded_decision_is_never_due_a_review(
     app.handle(schedule_review(old, NOW.date() + timedelta(days=10)))
     new = a_taken_decision(app, partnership_id, reference="D-30-02")
     app.handle(
-        c.SupersedeDecision(
+        commands.SupersedeDecision(
             actor=CHAIR_ACTOR, decision_id=old, superseded_by=new, rationale="Replaced."
         )
     )
@@ -182,7 +182,7 @@ def test_a_deferred_decision_is_listed_with_its_reason_and_no_outcome(
 ) -> None:
     decision_id = a_proposed_decision(app, partnership_id)
     app.handle(
-        c.DeferDecision(
+        commands.DeferDecision(
             actor=SECRETARIAT, decision_id=decision_id, reason="Await the costed options."
         )
     )
@@ -256,11 +256,13 @@ def test_a_completed_action_is_never_overdue_and_says_whether_it_was_late(
     on_time = app.handle(commit_action(decision_id, "A-1", NOW.date() + timedelta(days=5)))
     late = app.handle(commit_action(decision_id, "A-2", NOW.date() + timedelta(days=1)))
     clock.set(NOW + timedelta(days=3))
-    app.handle(c.CompleteAction(actor=SECRETARIAT, action_id=on_time, note="Done."))
-    app.handle(c.CompleteAction(actor=SECRETARIAT, action_id=late, note="Done late."))
-    views = Views(app, partnership_id)
+    app.handle(commands.CompleteAction(actor=SECRETARIAT, action_id=on_time, note="Done."))
+    app.handle(commands.CompleteAction(actor=SECRETARIAT, action_id=late, note="Done late."))
+    read_store = Views(app, partnership_id)
 
-    tracker = action_tracker(views.actions, views.decisions, today=NOW.date() + timedelta(days=30))
+    tracker = action_tracker(
+        read_store.actions, read_store.decisions, today=NOW.date() + timedelta(days=30)
+    )
     by_reference = {e.reference: e for e in tracker.entries}
 
     assert by_reference["A-1"].completed is True
@@ -277,13 +279,13 @@ def test_actions_are_tracked_soonest_due_first(
     decision_id = a_taken_decision(app, partnership_id)
     app.handle(commit_action(decision_id, "A-late", NOW.date() + timedelta(days=90)))
     app.handle(commit_action(decision_id, "A-soon", NOW.date() + timedelta(days=9)))
-    views = Views(app, partnership_id)
+    read_store = Views(app, partnership_id)
 
-    tracker = action_tracker(views.actions, views.decisions, today=NOW.date())
+    tracker = action_tracker(read_store.actions, read_store.decisions, today=NOW.date())
 
     assert [e.reference for e in tracker.entries] == ["A-soon", "A-late"]
     assert tracker.position == max(
-        max(a.position for a in views.actions), max(d.position for d in views.decisions)
+        max(a.position for a in read_store.actions), max(d.position for d in read_store.decisions)
     )
 
 

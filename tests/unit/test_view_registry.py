@@ -11,12 +11,12 @@ from eventsourcing.utils import resolve_topic
 
 from domain.base import LedgerCreated, LedgerEvent
 from domain.partnership import TermsOfReferenceAdopted
-from projections import ledger_views
+from projections import dispatch
+from projections.dispatch import SHOWN, UNSHOWN, UNSHOWN_TOPICS
 from projections.documents import MODELS, PartnershipDoc
-from projections.ledger_views import SHOWN, UNSHOWN, UNSHOWN_TOPICS
-from projections.store import MemoryViewStore
-from services.ledger import LedgerApplication
-from services.projector import Projector, rebuild
+from projections.store import MemoryReadModelStore
+from services.ledger.application import LedgerApplication
+from services.projection.projector import Projector, rebuild
 from tests.unit.builders import a_board, a_clock, an_app, terms_of_reference
 
 BASES = {LedgerEvent, LedgerCreated}
@@ -53,8 +53,8 @@ def app() -> Iterator[LedgerApplication]:
 
 def forget(monkeypatch: pytest.MonkeyPatch, cls: type[LedgerEvent]) -> None:
     """Take a class out of the views' dispatch, as if it had never been registered."""
-    monkeypatch.delitem(ledger_views._HANDLERS, cls)
-    monkeypatch.delitem(ledger_views._KEY_RULES, cls)
+    monkeypatch.delitem(dispatch._HANDLERS, cls)
+    monkeypatch.delitem(dispatch._KEY_RULES, cls)
 
 
 # Completeness
@@ -68,7 +68,7 @@ def test_every_domain_event_class_is_shown_by_a_handler_or_listed_as_deliberatel
     assert len(classes) > 30
     assert not missing, (
         f"No read-model handler for {', '.join(missing)}: add each to SHOWN (or to UNSHOWN "
-        "with the reason) in projections/ledger_views.py."
+        "with the reason) in projections/dispatch.py."
     )
 
 
@@ -85,7 +85,7 @@ def test_every_shown_class_belongs_to_a_model_and_every_unshown_one_says_why() -
 
 
 def test_an_event_that_updates_another_aggregates_document_is_a_shown_one() -> None:
-    assert ledger_views._RELATED.keys() <= SHOWN.keys()
+    assert dispatch._RELATED.keys() <= SHOWN.keys()
 
 
 # Classes the views do not know
@@ -98,7 +98,7 @@ def test_a_class_missing_from_the_registry_changes_no_view_and_is_skipped_by_typ
     app.handle(terms_of_reference(partnership_id))
     head = app.recorder.max_notification_id() or 0
     forget(monkeypatch, TermsOfReferenceAdopted)
-    store = MemoryViewStore()
+    store = MemoryReadModelStore()
 
     result = Projector(app, store).catch_up()
 
@@ -119,7 +119,7 @@ def test_a_rebuild_skips_and_names_a_class_missing_from_the_registry_too(
     partnership_id = a_board(app)
     app.handle(terms_of_reference(partnership_id))
     forget(monkeypatch, TermsOfReferenceAdopted)
-    store = MemoryViewStore()
+    store = MemoryReadModelStore()
 
     result = rebuild(app, store)
 
@@ -136,7 +136,7 @@ def test_an_event_class_moved_to_another_module_is_still_shown(
     app.handle(terms_of_reference(partnership_id))
     head = app.recorder.max_notification_id() or 0
     monkeypatch.setattr(TermsOfReferenceAdopted, "__module__", "domain.governance")
-    store = MemoryViewStore()
+    store = MemoryReadModelStore()
 
     result = Projector(app, store).catch_up()
 

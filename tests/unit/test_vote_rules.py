@@ -24,8 +24,8 @@ from domain.values import DecisionOutcome, Stance
 from domain.votes import Dissent, Tally
 from projections.account import account
 from projections.provenance import NotCounted
-from services import commands as c
-from services.ledger import LedgerApplication
+from services.ledger import commands
+from services.ledger.application import LedgerApplication
 from tests.unit.builders import (
     CHAIR,
     FE,
@@ -69,8 +69,8 @@ def decision_id(app: LedgerApplication, partnership_id: UUID) -> UUID:
     return a_proposed_decision(app, partnership_id)
 
 
-def withdraw(decision_id: UUID, member_id: str, reason: str) -> c.WithdrawVote:
-    return c.WithdrawVote(
+def withdraw(decision_id: UUID, member_id: str, reason: str) -> commands.WithdrawVote:
+    return commands.WithdrawVote(
         actor=as_member(member_id), decision_id=decision_id, member_id=member_id, reason=reason
     )
 
@@ -296,11 +296,11 @@ def test_a_withdrawn_vote_stays_in_the_account_marked_withdrawn_with_who_and_why
         blocked_by_schools(app, decision_id)
         app.handle(withdraw(decision_id, SCHOOLS, "The amended text meets my concern."))
         ledger.projector.catch_up()
-        after_withdrawal = ledger.queries.decision(decision_id)
+        after_withdrawal = ledger.read_models.decision(decision_id)
         app.handle(a_vote(decision_id, SCHOOLS, Stance.FOR))
         ledger.projector.catch_up()
-        recast = ledger.queries.decision(decision_id)
-        history = [(e.type, e.actor, e.why) for e in ledger.queries.history(decision_id)]
+        recast = ledger.read_models.decision(decision_id)
+        history = [(e.type, e.actor, e.why) for e in ledger.read_models.history(decision_id)]
     finally:
         ledger.close()
 

@@ -21,8 +21,8 @@ from domain.meeting import Meeting
 from domain.partnership import Partnership
 from domain.plan import InclusionPlan, SectionText
 from domain.values import Actor, DecisionStatus
-from services import commands as c
-from services.plan_templates import REGISTERED, PlanTemplates
+from services.ledger import commands
+from services.ledger.plan_templates import REGISTERED, PlanTemplates
 
 Clock = Callable[[], datetime]
 IdFactory = Callable[[], UUID]
@@ -145,85 +145,85 @@ class LedgerApplication(Application[UUID]):
 
     # The single entry for every command: the CLI's today, and any later edge's.
 
-    def handle(self, command: c.AnyCommand) -> UUID:
+    def handle(self, command: commands.AnyCommand) -> UUID:
         """Execute one command; return the id of the aggregate it created or changed."""
         match command:
-            case c.EstablishPartnership():
+            case commands.EstablishPartnership():
                 return self.establish_partnership(command)
-            case c.AppointMember():
+            case commands.AppointMember():
                 return self.appoint_member(command)
-            case c.StandDownMember():
+            case commands.StandDownMember():
                 return self.stand_down_member(command)
-            case c.AdoptTermsOfReference():
+            case commands.AdoptTermsOfReference():
                 return self.adopt_terms_of_reference(command)
-            case c.DeclareInterest():
+            case commands.DeclareInterest():
                 return self.declare_interest(command)
-            case c.DraftPlan():
+            case commands.DraftPlan():
                 return self.draft_plan(command)
-            case c.ReviseSection():
+            case commands.ReviseSection():
                 return self.revise_section(command)
-            case c.OpenConsultation():
+            case commands.OpenConsultation():
                 return self.open_consultation(command)
-            case c.CloseConsultation():
+            case commands.CloseConsultation():
                 return self.close_consultation(command)
-            case c.SubmitPlanForQA():
+            case commands.SubmitPlanForQA():
                 return self.submit_plan_for_qa(command)
-            case c.RecordQAFeedback():
+            case commands.RecordQAFeedback():
                 return self.record_qa_feedback(command)
-            case c.ApprovePlan():
+            case commands.ApprovePlan():
                 return self.approve_plan(command)
-            case c.PublishPlan():
+            case commands.PublishPlan():
                 return self.publish_plan(command)
-            case c.SupersedePlan():
+            case commands.SupersedePlan():
                 return self.supersede_plan(command)
-            case c.SubmitContribution():
+            case commands.SubmitContribution():
                 return self.submit_contribution(command)
-            case c.TriageContribution():
+            case commands.TriageContribution():
                 return self.triage_contribution(command)
-            case c.RouteContributionToIndividualCase():
+            case commands.RouteContributionToIndividualCase():
                 return self.route_contribution_to_individual_case(command)
-            case c.IssueResponse():
+            case commands.IssueResponse():
                 return self.issue_response(command)
-            case c.RecordDeidentifiedSummary():
+            case commands.RecordDeidentifiedSummary():
                 return self.record_deidentified_summary(command)
-            case c.NotifyContributor():
+            case commands.NotifyContributor():
                 return self.notify_contributor(command)
-            case c.ProposeDecision():
+            case commands.ProposeDecision():
                 return self.propose_decision(command)
-            case c.LinkContribution():
+            case commands.LinkContribution():
                 return self.link_contribution(command)
-            case c.UnlinkContribution():
+            case commands.UnlinkContribution():
                 return self.unlink_contribution(command)
-            case c.AmendDecision():
+            case commands.AmendDecision():
                 return self.amend_decision(command)
-            case c.RecordVote():
+            case commands.RecordVote():
                 return self.record_vote(command)
-            case c.WithdrawVote():
+            case commands.WithdrawVote():
                 return self.withdraw_vote(command)
-            case c.TakeDecision():
+            case commands.TakeDecision():
                 return self.take_decision(command)
-            case c.DeferDecision():
+            case commands.DeferDecision():
                 return self.defer_decision(command)
-            case c.ScheduleReview():
+            case commands.ScheduleReview():
                 return self.schedule_review(command)
-            case c.SupersedeDecision():
+            case commands.SupersedeDecision():
                 return self.supersede_decision(command)
-            case c.ScheduleMeeting():
+            case commands.ScheduleMeeting():
                 return self.schedule_meeting(command)
-            case c.RecordAttendance():
+            case commands.RecordAttendance():
                 return self.record_attendance(command)
-            case c.ApproveMinutes():
+            case commands.ApproveMinutes():
                 return self.approve_minutes(command)
-            case c.CommitAction():
+            case commands.CommitAction():
                 return self.commit_action(command)
-            case c.ReportProgress():
+            case commands.ReportProgress():
                 return self.report_progress(command)
-            case c.CompleteAction():
+            case commands.CompleteAction():
                 return self.complete_action(command)
             case _:
                 assert_never(command)
 
-    def handle_all(self, commands: Sequence[c.AnyCommand]) -> list[UUID]:
+    def handle_all(self, commands: Sequence[commands.AnyCommand]) -> list[UUID]:
         """Execute commands as one unit of work: each aggregate is loaded once and
         every event is stored in one transaction, in command order. If any command
         is refused, nothing is stored and the error says which command it was."""
@@ -248,7 +248,7 @@ class LedgerApplication(Application[UUID]):
 
     # Partnership
 
-    def establish_partnership(self, cmd: c.EstablishPartnership) -> UUID:
+    def establish_partnership(self, cmd: commands.EstablishPartnership) -> UUID:
         partnership = Partnership.establish(
             partnership_id=cmd.partnership_id or self.new_id(),
             name=cmd.name,
@@ -261,7 +261,7 @@ class LedgerApplication(Application[UUID]):
         self.save_all(partnership)
         return partnership.id
 
-    def appoint_member(self, cmd: c.AppointMember) -> UUID:
+    def appoint_member(self, cmd: commands.AppointMember) -> UUID:
         partnership = self.load(Partnership, cmd.partnership_id)
         partnership.appoint_member(
             member_id=cmd.member_id,
@@ -276,7 +276,7 @@ class LedgerApplication(Application[UUID]):
         self.save_all(partnership)
         return partnership.id
 
-    def stand_down_member(self, cmd: c.StandDownMember) -> UUID:
+    def stand_down_member(self, cmd: commands.StandDownMember) -> UUID:
         partnership = self.load(Partnership, cmd.partnership_id)
         partnership.stand_down_member(
             member_id=cmd.member_id, reason=cmd.reason, actor=cmd.actor, at=self.clock()
@@ -284,7 +284,7 @@ class LedgerApplication(Application[UUID]):
         self.save_all(partnership)
         return partnership.id
 
-    def adopt_terms_of_reference(self, cmd: c.AdoptTermsOfReference) -> UUID:
+    def adopt_terms_of_reference(self, cmd: commands.AdoptTermsOfReference) -> UUID:
         partnership = self.load(Partnership, cmd.partnership_id)
         partnership.adopt_terms_of_reference(
             quorum=cmd.quorum,
@@ -296,7 +296,7 @@ class LedgerApplication(Application[UUID]):
         self.save_all(partnership)
         return partnership.id
 
-    def declare_interest(self, cmd: c.DeclareInterest) -> UUID:
+    def declare_interest(self, cmd: commands.DeclareInterest) -> UUID:
         partnership = self.load(Partnership, cmd.partnership_id)
         decision = self.load(Decision, cmd.decision_id)
         self._same_partnership(partnership, decision.partnership_id, decision.reference)
@@ -313,7 +313,7 @@ class LedgerApplication(Application[UUID]):
 
     # Plan
 
-    def draft_plan(self, cmd: c.DraftPlan) -> UUID:
+    def draft_plan(self, cmd: commands.DraftPlan) -> UUID:
         partnership = self.load(Partnership, cmd.partnership_id)
         plan = InclusionPlan.draft(
             plan_id=cmd.plan_id or self.new_id(),
@@ -329,7 +329,7 @@ class LedgerApplication(Application[UUID]):
         self.save_all(plan)
         return plan.id
 
-    def revise_section(self, cmd: c.ReviseSection) -> UUID:
+    def revise_section(self, cmd: commands.ReviseSection) -> UUID:
         plan = self.load(InclusionPlan, cmd.plan_id)
         for decision_id in cmd.cited_decisions:
             self.load(Decision, decision_id)
@@ -347,7 +347,7 @@ class LedgerApplication(Application[UUID]):
         self.save_all(plan)
         return plan.id
 
-    def open_consultation(self, cmd: c.OpenConsultation) -> UUID:
+    def open_consultation(self, cmd: commands.OpenConsultation) -> UUID:
         plan = self.load(InclusionPlan, cmd.plan_id)
         plan.open_consultation(
             opens_on=cmd.opens_on,
@@ -360,7 +360,7 @@ class LedgerApplication(Application[UUID]):
         self.save_all(plan)
         return plan.id
 
-    def close_consultation(self, cmd: c.CloseConsultation) -> UUID:
+    def close_consultation(self, cmd: commands.CloseConsultation) -> UUID:
         plan = self.load(InclusionPlan, cmd.plan_id)
         plan.close_consultation(
             responses_received=cmd.responses_received,
@@ -371,13 +371,13 @@ class LedgerApplication(Application[UUID]):
         self.save_all(plan)
         return plan.id
 
-    def submit_plan_for_qa(self, cmd: c.SubmitPlanForQA) -> UUID:
+    def submit_plan_for_qa(self, cmd: commands.SubmitPlanForQA) -> UUID:
         plan = self.load(InclusionPlan, cmd.plan_id)
         plan.submit_for_qa(actor=cmd.actor, at=self.clock())
         self.save_all(plan)
         return plan.id
 
-    def record_qa_feedback(self, cmd: c.RecordQAFeedback) -> UUID:
+    def record_qa_feedback(self, cmd: commands.RecordQAFeedback) -> UUID:
         plan = self.load(InclusionPlan, cmd.plan_id)
         plan.receive_qa_feedback(
             outcome=cmd.outcome, findings=cmd.findings, actor=cmd.actor, at=self.clock()
@@ -385,19 +385,19 @@ class LedgerApplication(Application[UUID]):
         self.save_all(plan)
         return plan.id
 
-    def approve_plan(self, cmd: c.ApprovePlan) -> UUID:
+    def approve_plan(self, cmd: commands.ApprovePlan) -> UUID:
         plan = self.load(InclusionPlan, cmd.plan_id)
         plan.approve(actor=cmd.actor, at=self.clock())
         self.save_all(plan)
         return plan.id
 
-    def publish_plan(self, cmd: c.PublishPlan) -> UUID:
+    def publish_plan(self, cmd: commands.PublishPlan) -> UUID:
         plan = self.load(InclusionPlan, cmd.plan_id)
         plan.publish(local_offer_url=cmd.local_offer_url, actor=cmd.actor, at=self.clock())
         self.save_all(plan)
         return plan.id
 
-    def supersede_plan(self, cmd: c.SupersedePlan) -> UUID:
+    def supersede_plan(self, cmd: commands.SupersedePlan) -> UUID:
         plan = self.load(InclusionPlan, cmd.plan_id)
         if cmd.superseded_by is not None:
             self.load(InclusionPlan, cmd.superseded_by)
@@ -409,7 +409,7 @@ class LedgerApplication(Application[UUID]):
 
     # Contribution
 
-    def submit_contribution(self, cmd: c.SubmitContribution) -> UUID:
+    def submit_contribution(self, cmd: commands.SubmitContribution) -> UUID:
         partnership = self.load(Partnership, cmd.partnership_id)
         at = self.clock()
         changed: list[LedgerAggregate] = []
@@ -443,7 +443,7 @@ class LedgerApplication(Application[UUID]):
         self.save_all(contribution, *changed)
         return contribution.id
 
-    def triage_contribution(self, cmd: c.TriageContribution) -> UUID:
+    def triage_contribution(self, cmd: commands.TriageContribution) -> UUID:
         contribution = self.load(Contribution, cmd.contribution_id)
         at = self.clock()
         contribution.triage(
@@ -467,7 +467,7 @@ class LedgerApplication(Application[UUID]):
         return [plan]
 
     def route_contribution_to_individual_case(
-        self, cmd: c.RouteContributionToIndividualCase
+        self, cmd: commands.RouteContributionToIndividualCase
     ) -> UUID:
         contribution = self.load(Contribution, cmd.contribution_id)
         at = self.clock()
@@ -475,7 +475,7 @@ class LedgerApplication(Application[UUID]):
         self.save_all(contribution, *self._note_triage_on_plan(contribution, cmd.actor, at))
         return contribution.id
 
-    def issue_response(self, cmd: c.IssueResponse) -> UUID:
+    def issue_response(self, cmd: commands.IssueResponse) -> UUID:
         contribution = self.load(Contribution, cmd.contribution_id)
         contribution.issue_response(
             outcome=cmd.outcome,
@@ -487,7 +487,7 @@ class LedgerApplication(Application[UUID]):
         self.save_all(contribution)
         return contribution.id
 
-    def record_deidentified_summary(self, cmd: c.RecordDeidentifiedSummary) -> UUID:
+    def record_deidentified_summary(self, cmd: commands.RecordDeidentifiedSummary) -> UUID:
         contribution = self.load(Contribution, cmd.contribution_id)
         contribution.record_deidentified_summary(
             summary=cmd.summary, actor=cmd.actor, at=self.clock()
@@ -495,7 +495,7 @@ class LedgerApplication(Application[UUID]):
         self.save_all(contribution)
         return contribution.id
 
-    def notify_contributor(self, cmd: c.NotifyContributor) -> UUID:
+    def notify_contributor(self, cmd: commands.NotifyContributor) -> UUID:
         contribution = self.load(Contribution, cmd.contribution_id)
         contribution.notify_contributor(channel=cmd.channel, actor=cmd.actor, at=self.clock())
         self.save_all(contribution)
@@ -503,7 +503,7 @@ class LedgerApplication(Application[UUID]):
 
     # Decision
 
-    def propose_decision(self, cmd: c.ProposeDecision) -> UUID:
+    def propose_decision(self, cmd: commands.ProposeDecision) -> UUID:
         partnership = self.load(Partnership, cmd.partnership_id)
         decision = Decision.propose(
             decision_id=cmd.decision_id or self.new_id(),
@@ -521,7 +521,7 @@ class LedgerApplication(Application[UUID]):
         self.save_all(decision)
         return decision.id
 
-    def link_contribution(self, cmd: c.LinkContribution) -> UUID:
+    def link_contribution(self, cmd: commands.LinkContribution) -> UUID:
         decision = self.load(Decision, cmd.decision_id)
         contribution = self.load(Contribution, cmd.contribution_id)
         if contribution.partnership_id != decision.partnership_id:
@@ -536,7 +536,7 @@ class LedgerApplication(Application[UUID]):
         self.save_all(decision)
         return decision.id
 
-    def unlink_contribution(self, cmd: c.UnlinkContribution) -> UUID:
+    def unlink_contribution(self, cmd: commands.UnlinkContribution) -> UUID:
         decision = self.load(Decision, cmd.decision_id)
         decision.unlink_contribution(
             contribution_id=cmd.contribution_id,
@@ -547,7 +547,7 @@ class LedgerApplication(Application[UUID]):
         self.save_all(decision)
         return decision.id
 
-    def amend_decision(self, cmd: c.AmendDecision) -> UUID:
+    def amend_decision(self, cmd: commands.AmendDecision) -> UUID:
         decision = self.load(Decision, cmd.decision_id)
         decision.amend(
             text=cmd.text,
@@ -559,7 +559,7 @@ class LedgerApplication(Application[UUID]):
         self.save_all(decision)
         return decision.id
 
-    def record_vote(self, cmd: c.RecordVote) -> UUID:
+    def record_vote(self, cmd: commands.RecordVote) -> UUID:
         decision = self.load(Decision, cmd.decision_id)
         partnership = self._partnership_of(decision)
         decision.record_vote(
@@ -572,7 +572,7 @@ class LedgerApplication(Application[UUID]):
         self.save_all(decision)
         return decision.id
 
-    def withdraw_vote(self, cmd: c.WithdrawVote) -> UUID:
+    def withdraw_vote(self, cmd: commands.WithdrawVote) -> UUID:
         decision = self.load(Decision, cmd.decision_id)
         partnership = self._partnership_of(decision)
         decision.withdraw_vote(
@@ -584,7 +584,7 @@ class LedgerApplication(Application[UUID]):
         self.save_all(decision)
         return decision.id
 
-    def take_decision(self, cmd: c.TakeDecision) -> UUID:
+    def take_decision(self, cmd: commands.TakeDecision) -> UUID:
         decision = self.load(Decision, cmd.decision_id)
         partnership = self._partnership_of(decision)
         meeting = self.load(Meeting, cmd.meeting_id)
@@ -606,13 +606,13 @@ class LedgerApplication(Application[UUID]):
         self.save_all(decision)
         return decision.id
 
-    def defer_decision(self, cmd: c.DeferDecision) -> UUID:
+    def defer_decision(self, cmd: commands.DeferDecision) -> UUID:
         decision = self.load(Decision, cmd.decision_id)
         decision.defer(reason=cmd.reason, until=cmd.until, actor=cmd.actor, at=self.clock())
         self.save_all(decision)
         return decision.id
 
-    def schedule_review(self, cmd: c.ScheduleReview) -> UUID:
+    def schedule_review(self, cmd: commands.ScheduleReview) -> UUID:
         decision = self.load(Decision, cmd.decision_id)
         decision.schedule_review(
             review_on=cmd.review_on, reason=cmd.reason, actor=cmd.actor, at=self.clock()
@@ -620,7 +620,7 @@ class LedgerApplication(Application[UUID]):
         self.save_all(decision)
         return decision.id
 
-    def supersede_decision(self, cmd: c.SupersedeDecision) -> UUID:
+    def supersede_decision(self, cmd: commands.SupersedeDecision) -> UUID:
         decision = self.load(Decision, cmd.decision_id)
         successor = self.load(Decision, cmd.superseded_by)
         if successor.partnership_id != decision.partnership_id:
@@ -636,7 +636,7 @@ class LedgerApplication(Application[UUID]):
 
     # Meeting
 
-    def schedule_meeting(self, cmd: c.ScheduleMeeting) -> UUID:
+    def schedule_meeting(self, cmd: commands.ScheduleMeeting) -> UUID:
         partnership = self.load(Partnership, cmd.partnership_id)
         meeting = Meeting.schedule(
             meeting_id=cmd.meeting_id or self.new_id(),
@@ -649,7 +649,7 @@ class LedgerApplication(Application[UUID]):
         self.save_all(meeting)
         return meeting.id
 
-    def record_attendance(self, cmd: c.RecordAttendance) -> UUID:
+    def record_attendance(self, cmd: commands.RecordAttendance) -> UUID:
         meeting = self.load(Meeting, cmd.meeting_id)
         assert meeting.partnership_id is not None
         partnership = self.load(Partnership, meeting.partnership_id)
@@ -663,7 +663,7 @@ class LedgerApplication(Application[UUID]):
         self.save_all(meeting)
         return meeting.id
 
-    def approve_minutes(self, cmd: c.ApproveMinutes) -> UUID:
+    def approve_minutes(self, cmd: commands.ApproveMinutes) -> UUID:
         meeting = self.load(Meeting, cmd.meeting_id)
         meeting.approve_minutes(summary=cmd.summary, actor=cmd.actor, at=self.clock())
         self.save_all(meeting)
@@ -671,7 +671,7 @@ class LedgerApplication(Application[UUID]):
 
     # Action
 
-    def commit_action(self, cmd: c.CommitAction) -> UUID:
+    def commit_action(self, cmd: commands.CommitAction) -> UUID:
         decision = self.load(Decision, cmd.decision_id)
         assert decision.partnership_id is not None
         action = Action.commit(
@@ -690,7 +690,7 @@ class LedgerApplication(Application[UUID]):
         self.save_all(action)
         return action.id
 
-    def report_progress(self, cmd: c.ReportProgress) -> UUID:
+    def report_progress(self, cmd: commands.ReportProgress) -> UUID:
         action = self.load(Action, cmd.action_id)
         action.report_progress(
             note=cmd.note,
@@ -701,7 +701,7 @@ class LedgerApplication(Application[UUID]):
         self.save_all(action)
         return action.id
 
-    def complete_action(self, cmd: c.CompleteAction) -> UUID:
+    def complete_action(self, cmd: commands.CompleteAction) -> UUID:
         action = self.load(Action, cmd.action_id)
         action.complete(note=cmd.note, actor=cmd.actor, at=self.clock())
         self.save_all(action)

@@ -21,9 +21,9 @@ from domain.values import (
     Sector,
     Stance,
 )
-from services import commands as c
-from services.ledger import LedgerApplication
-from services.plan_templates import LOCAL_INCLUSION_PLAN_V1
+from services.ledger import commands
+from services.ledger.application import LedgerApplication
+from services.ledger.plan_templates import LOCAL_INCLUSION_PLAN_V1
 
 NORTHMOOR = uuid5(NAMESPACE_URL, "urn:inclusion-ledger:demo:northmoor")
 
@@ -148,14 +148,14 @@ def at(year: int, month: int, day: int, hour: int = 10) -> datetime:
     return datetime(year, month, day, hour, tzinfo=UTC)
 
 
-def northmoor_steps() -> Iterator[tuple[datetime, c.AnyCommand]]:
+def northmoor_steps() -> Iterator[tuple[datetime, commands.AnyCommand]]:
     """The scenario as (time, command) pairs, in the order they happened."""
     p, plan, d = IDS.partnership, IDS.plan, IDS.decision
     c118, c112 = IDS.contribution_c118, IDS.contribution_c112
 
     yield (
         at(2025, 9, 1),
-        c.EstablishPartnership(
+        commands.EstablishPartnership(
             actor=SECRETARIAT,
             partnership_id=p,
             name="Northmoor SEND and AP Partnership",
@@ -167,7 +167,7 @@ def northmoor_steps() -> Iterator[tuple[datetime, c.AnyCommand]]:
     for member_id, name, role, sector, organisation in MEMBERS:
         yield (
             at(2025, 9, 1, 11),
-            c.AppointMember(
+            commands.AppointMember(
                 actor=SECRETARIAT,
                 partnership_id=p,
                 member_id=member_id,
@@ -179,7 +179,7 @@ def northmoor_steps() -> Iterator[tuple[datetime, c.AnyCommand]]:
         )
     yield (
         at(2025, 9, 8),
-        c.AdoptTermsOfReference(
+        commands.AdoptTermsOfReference(
             actor=CHAIR,
             partnership_id=p,
             quorum=5,
@@ -189,7 +189,7 @@ def northmoor_steps() -> Iterator[tuple[datetime, c.AnyCommand]]:
     )
     yield (
         at(2025, 9, 15),
-        c.DraftPlan(
+        commands.DraftPlan(
             actor=SECRETARIAT,
             partnership_id=p,
             plan_id=plan,
@@ -209,7 +209,7 @@ def northmoor_steps() -> Iterator[tuple[datetime, c.AnyCommand]]:
     )
     yield (
         at(2025, 10, 1),
-        c.OpenConsultation(
+        commands.OpenConsultation(
             actor=SECRETARIAT,
             plan_id=plan,
             opens_on=date(2025, 10, 1),
@@ -220,7 +220,7 @@ def northmoor_steps() -> Iterator[tuple[datetime, c.AnyCommand]]:
     )
     yield (
         at(2025, 10, 20),
-        c.SubmitContribution(
+        commands.SubmitContribution(
             actor=ENGAGEMENT,
             partnership_id=p,
             plan_id=plan,
@@ -238,7 +238,7 @@ def northmoor_steps() -> Iterator[tuple[datetime, c.AnyCommand]]:
     )
     yield (
         at(2025, 11, 4),
-        c.SubmitContribution(
+        commands.SubmitContribution(
             actor=ENGAGEMENT,
             partnership_id=p,
             plan_id=plan,
@@ -257,7 +257,7 @@ def northmoor_steps() -> Iterator[tuple[datetime, c.AnyCommand]]:
     )
     yield (
         at(2025, 11, 10),
-        c.TriageContribution(
+        commands.TriageContribution(
             actor=ENGAGEMENT,
             contribution_id=c112,
             themes=("speech and language",),
@@ -267,7 +267,7 @@ def northmoor_steps() -> Iterator[tuple[datetime, c.AnyCommand]]:
     )
     yield (
         at(2025, 11, 10, 11),
-        c.TriageContribution(
+        commands.TriageContribution(
             actor=ENGAGEMENT,
             contribution_id=c118,
             themes=("speech and language", "post-16"),
@@ -277,7 +277,7 @@ def northmoor_steps() -> Iterator[tuple[datetime, c.AnyCommand]]:
     )
     yield (
         at(2025, 12, 1),
-        c.CloseConsultation(
+        commands.CloseConsultation(
             actor=SECRETARIAT,
             plan_id=plan,
             responses_received=412,
@@ -286,7 +286,7 @@ def northmoor_steps() -> Iterator[tuple[datetime, c.AnyCommand]]:
     )
     yield (
         at(2025, 12, 3),
-        c.ProposeDecision(
+        commands.ProposeDecision(
             actor=CHAIR,
             partnership_id=p,
             decision_id=d,
@@ -302,7 +302,7 @@ def northmoor_steps() -> Iterator[tuple[datetime, c.AnyCommand]]:
     )
     yield (
         at(2025, 12, 4),
-        c.LinkContribution(
+        commands.LinkContribution(
             actor=SECRETARIAT,
             decision_id=d,
             contribution_id=c112,
@@ -312,7 +312,7 @@ def northmoor_steps() -> Iterator[tuple[datetime, c.AnyCommand]]:
     )
     yield (
         at(2025, 12, 4, 11),
-        c.LinkContribution(
+        commands.LinkContribution(
             actor=SECRETARIAT,
             decision_id=d,
             contribution_id=c118,
@@ -322,7 +322,7 @@ def northmoor_steps() -> Iterator[tuple[datetime, c.AnyCommand]]:
     )
     yield (
         at(2025, 12, 10),
-        c.AmendDecision(
+        commands.AmendDecision(
             actor=CHAIR,
             decision_id=d,
             text="Commission 6 full-time speech and language therapy assistants in an "
@@ -334,7 +334,7 @@ def northmoor_steps() -> Iterator[tuple[datetime, c.AnyCommand]]:
     )
     yield (
         at(2026, 1, 5),
-        c.DeclareInterest(
+        commands.DeclareInterest(
             actor=SECRETARIAT,
             partnership_id=p,
             member_id="m-fe-principal",
@@ -345,7 +345,7 @@ def northmoor_steps() -> Iterator[tuple[datetime, c.AnyCommand]]:
     )
     yield (
         at(2026, 1, 5, 11),
-        c.DeclareInterest(
+        commands.DeclareInterest(
             actor=SECRETARIAT,
             partnership_id=p,
             member_id="m-icb-lead",
@@ -356,7 +356,7 @@ def northmoor_steps() -> Iterator[tuple[datetime, c.AnyCommand]]:
     )
     yield (
         at(2026, 1, 6),
-        c.ScheduleMeeting(
+        commands.ScheduleMeeting(
             actor=SECRETARIAT,
             partnership_id=p,
             meeting_id=IDS.meeting,
@@ -366,7 +366,7 @@ def northmoor_steps() -> Iterator[tuple[datetime, c.AnyCommand]]:
     )
     yield (
         at(2026, 1, 14, 14),
-        c.RecordAttendance(
+        commands.RecordAttendance(
             actor=SECRETARIAT,
             meeting_id=IDS.meeting,
             present=PRESENT,
@@ -386,7 +386,7 @@ def northmoor_steps() -> Iterator[tuple[datetime, c.AnyCommand]]:
     for minute, (member_id, stance, reason) in enumerate(votes):
         yield (
             at(2026, 1, 14, 15).replace(minute=minute),
-            c.RecordVote(
+            commands.RecordVote(
                 actor=Actor(id=member_id, role="member"),
                 decision_id=d,
                 member_id=member_id,
@@ -396,7 +396,7 @@ def northmoor_steps() -> Iterator[tuple[datetime, c.AnyCommand]]:
         )
     yield (
         at(2026, 1, 14, 16),
-        c.TakeDecision(
+        commands.TakeDecision(
             actor=CHAIR,
             decision_id=d,
             meeting_id=IDS.meeting,
@@ -408,7 +408,7 @@ def northmoor_steps() -> Iterator[tuple[datetime, c.AnyCommand]]:
     )
     yield (
         at(2026, 1, 16),
-        c.IssueResponse(
+        commands.IssueResponse(
             actor=SECRETARIAT,
             contribution_id=c118,
             outcome=ResponseOutcome.PARTLY_ADOPTED,
@@ -418,7 +418,7 @@ def northmoor_steps() -> Iterator[tuple[datetime, c.AnyCommand]]:
     )
     yield (
         at(2026, 1, 16, 11),
-        c.RecordDeidentifiedSummary(
+        commands.RecordDeidentifiedSummary(
             actor=SECRETARIAT,
             contribution_id=c118,
             summary="A parent asked that speech and language support continue into post-16 "
@@ -427,7 +427,7 @@ def northmoor_steps() -> Iterator[tuple[datetime, c.AnyCommand]]:
     )
     yield (
         at(2026, 1, 16, 12),
-        c.IssueResponse(
+        commands.IssueResponse(
             actor=SECRETARIAT,
             contribution_id=c112,
             outcome=ResponseOutcome.ADOPTED,
@@ -436,7 +436,7 @@ def northmoor_steps() -> Iterator[tuple[datetime, c.AnyCommand]]:
     )
     yield (
         at(2026, 1, 16, 13),
-        c.RecordDeidentifiedSummary(
+        commands.RecordDeidentifiedSummary(
             actor=SECRETARIAT,
             contribution_id=c112,
             summary="Families reported long waits for speech and language therapy.",
@@ -444,7 +444,7 @@ def northmoor_steps() -> Iterator[tuple[datetime, c.AnyCommand]]:
     )
     yield (
         at(2026, 1, 19),
-        c.NotifyContributor(
+        commands.NotifyContributor(
             actor=SECRETARIAT,
             contribution_id=c118,
             channel="email",
@@ -452,7 +452,7 @@ def northmoor_steps() -> Iterator[tuple[datetime, c.AnyCommand]]:
     )
     yield (
         at(2026, 1, 19, 11),
-        c.CommitAction(
+        commands.CommitAction(
             actor=CHAIR,
             decision_id=d,
             action_id=IDS.action,
@@ -465,7 +465,7 @@ def northmoor_steps() -> Iterator[tuple[datetime, c.AnyCommand]]:
     )
     yield (
         at(2026, 1, 20),
-        c.ReviseSection(
+        commands.ReviseSection(
             actor=SECRETARIAT,
             plan_id=plan,
             section="health_commissioning",
@@ -476,10 +476,10 @@ def northmoor_steps() -> Iterator[tuple[datetime, c.AnyCommand]]:
             cited_contributions=(c118, c112),
         ),
     )
-    yield at(2026, 2, 2), c.SubmitPlanForQA(actor=SECRETARIAT, plan_id=plan)
+    yield at(2026, 2, 2), commands.SubmitPlanForQA(actor=SECRETARIAT, plan_id=plan)
     yield (
         at(2026, 2, 16),
-        c.ReportProgress(
+        commands.ReportProgress(
             actor=Actor(id="m-icb-lead", role="member"),
             action_id=IDS.action,
             note="3 of 6 SaLT assistants recruited.",
@@ -488,7 +488,7 @@ def northmoor_steps() -> Iterator[tuple[datetime, c.AnyCommand]]:
     )
     yield (
         at(2026, 3, 2),
-        c.RecordQAFeedback(
+        commands.RecordQAFeedback(
             actor=DFE,
             plan_id=plan,
             outcome=QAOutcome.CHANGES_REQUESTED,
@@ -497,7 +497,7 @@ def northmoor_steps() -> Iterator[tuple[datetime, c.AnyCommand]]:
     )
     yield (
         at(2026, 3, 10),
-        c.ReviseSection(
+        commands.ReviseSection(
             actor=SECRETARIAT,
             plan_id=plan,
             section="health_commissioning",
@@ -509,20 +509,20 @@ def northmoor_steps() -> Iterator[tuple[datetime, c.AnyCommand]]:
             cited_contributions=(c118,),
         ),
     )
-    yield at(2026, 3, 16), c.SubmitPlanForQA(actor=SECRETARIAT, plan_id=plan)
+    yield at(2026, 3, 16), commands.SubmitPlanForQA(actor=SECRETARIAT, plan_id=plan)
     yield (
         at(2026, 4, 20),
-        c.RecordQAFeedback(
+        commands.RecordQAFeedback(
             actor=DFE,
             plan_id=plan,
             outcome=QAOutcome.APPROVED,
             findings=(),
         ),
     )
-    yield at(2026, 4, 22), c.ApprovePlan(actor=CHAIR, plan_id=plan)
+    yield at(2026, 4, 22), commands.ApprovePlan(actor=CHAIR, plan_id=plan)
     yield (
         at(2026, 5, 1),
-        c.PublishPlan(
+        commands.PublishPlan(
             actor=SECRETARIAT,
             plan_id=plan,
             local_offer_url="https://www.northmoor.example/local-offer/inclusion-plan",
@@ -530,7 +530,7 @@ def northmoor_steps() -> Iterator[tuple[datetime, c.AnyCommand]]:
     )
     yield (
         at(2026, 5, 1, 11),
-        c.ScheduleReview(
+        commands.ScheduleReview(
             actor=CHAIR,
             decision_id=d,
             review_on=date(2027, 5, 1),

@@ -7,6 +7,7 @@ the events themselves, with who recorded each, when and why.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
 
@@ -15,8 +16,8 @@ import msgspec
 from domain.base import LedgerEvent
 from domain.errors import NotFound
 from domain.values import PersonalData
-from services import views as v
-from services.ledger import LedgerApplication
+from services import views
+from services.ledger.application import LedgerApplication
 
 PositionsOf = Callable[[UUID], dict[int, int]]
 PAGE = 1000
@@ -33,13 +34,13 @@ class LogQueries:
         self.app = app
         self.positions_of: PositionsOf = positions_of or self._scan_positions
 
-    def history(self, aggregate_id: UUID) -> list[v.HistoryEntry]:
+    def history(self, aggregate_id: UUID) -> list[views.HistoryEntry]:
         events = cast(list[LedgerEvent], self.app.aggregate_events(aggregate_id))
         if not events:
             raise NotFound(f"No aggregate with id {aggregate_id}.")
         positions = self.positions_of(aggregate_id)
         return [
-            v.HistoryEntry(
+            views.HistoryEntry(
                 position=positions.get(e.originator_version),
                 version=e.originator_version,
                 occurred_at=e.timestamp,
@@ -51,13 +52,27 @@ class LogQueries:
             for e in events
         ]
 
-    def events(self, after: int = 0, limit: int = 100) -> list[v.LogEntry]:
+    def position_at(self, when: datetime) -> int:
+        """The last log position recorded at or before `when` (0 if none was): a binary
+        search, since the log is in time order."""
+        low, high = 0, self.app.recorder.max_notification_id() or 0
+        while low < high:
+            middle = (low + high + 1) // 2
+            notes = self.app.recorder.select_notifications(middle, 1)
+            event = self.app.mapper.to_domain_event(notes[0]) if notes else None
+            if event is not None and cast(LedgerEvent, event).timestamp <= when:
+                low = notes[0].id
+            else:
+                high = middle - 1
+        return low
+
+    def events(self, after: int = 0, limit: int = 100) -> list[views.LogEntry]:
         notifications = self.app.recorder.select_notifications(after + 1, limit)
         entries = []
         for n in notifications:
             e = cast(LedgerEvent, self.app.mapper.to_domain_event(n))
             entries.append(
-                v.LogEntry(
+                views.LogEntry(
                     position=n.id,
                     aggregate_id=e.originator_id,
                     version=e.originator_version,

@@ -7,27 +7,27 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from uuid import UUID, uuid4
 
-from adapters.views.shared import LIVE, MAX_POSITION, NEXT, fresh_tables, view_status
+from adapters.read_model_store.shared import LIVE, MAX_POSITION, NEXT, fresh_tables, view_status
+from projections.dispatch import SCHEMA_VERSION, Key
 from projections.documents import AnyDoc, model_of
-from projections.ledger_views import SCHEMA_VERSION, Key
 from projections.store import (
     VIEWS_NAME,
     DocRow,
-    ViewsMovedOn,
-    ViewStatus,
+    ReadModelsMovedOn,
+    ReadModelStatus,
     add_skipped,
     decode_doc,
     decode_skipped,
     encode_doc,
     encode_skipped,
 )
-from services.log_rows import LogRow
+from services.projection.log_rows import LogRow
 
 CHUNK = 500
 """Ids per query when documents are read by id."""
 
 
-class SQLiteLedgerViews:
+class SQLiteReadModelStore:
     """Views in the ledger's SQLite file, on a connection of their own."""
 
     def __init__(self, path: str, *, table: str = LIVE) -> None:
@@ -117,7 +117,7 @@ class SQLiteLedgerViews:
         by_hex = dict(zip(ids, aggregate_ids, strict=True))
         return [(p, by_hex[h], v, t, st) for p, h, v, t, st in rows]
 
-    def status(self) -> ViewStatus | None:
+    def status(self) -> ReadModelStatus | None:
         row = self.conn.execute(
             "SELECT position, schema_version, skipped, updated_at, skipped_types FROM "
             f"{self.table}_tracking WHERE name = ?",
@@ -159,7 +159,7 @@ class SQLiteLedgerViews:
             ).fetchone()
             current = int(row[0]) if row else 0
             if current != expected_position:
-                raise ViewsMovedOn(f"views are at {current}, not {expected_position}")
+                raise ReadModelsMovedOn(f"views are at {current}, not {expected_position}")
             self._upsert(
                 [
                     (d.id.hex, model_of(d), d.partnership_id.hex, d.position, encode_doc(d))
@@ -245,14 +245,14 @@ class SQLiteLedgerViews:
                 found[wanted[doc_id]] = owner
         return found
 
-    def fork(self) -> SQLiteLedgerViews:
-        return SQLiteLedgerViews(self.path, table=self.table)
+    def fork(self) -> SQLiteReadModelStore:
+        return SQLiteReadModelStore(self.path, table=self.table)
 
-    def fresh(self) -> SQLiteLedgerViews:
-        return fresh_tables(self._drop, lambda: SQLiteLedgerViews(self.path, table=NEXT))
+    def fresh(self) -> SQLiteReadModelStore:
+        return fresh_tables(self._drop, lambda: SQLiteReadModelStore(self.path, table=NEXT))
 
     def swap_in(self, fresh: object) -> None:
-        assert isinstance(fresh, SQLiteLedgerViews)
+        assert isinstance(fresh, SQLiteReadModelStore)
         assert fresh.table == NEXT
         fresh._index()
         c = self.conn

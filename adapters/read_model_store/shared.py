@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from adapters.persistence import NEXT_VIEWS_TABLE, VIEWS_TABLE
-from projections.store import ViewStatus, decode_skipped
+from projections.store import ReadModelStatus, decode_skipped
 
 LIVE = VIEWS_TABLE
 NEXT = NEXT_VIEWS_TABLE
@@ -17,7 +17,7 @@ MAX_POSITION = 2**63 - 1
 """A log position past every other: `read_history` up to the head."""
 
 
-def view_status(row: tuple[Any, ...] | None) -> ViewStatus | None:
+def view_status(row: tuple[Any, ...] | None) -> ReadModelStatus | None:
     """The tracking row (position, schema version, skipped, updated at, skipped types) as
     the views' status; None before the first commit."""
     if row is None:
@@ -25,7 +25,7 @@ def view_status(row: tuple[Any, ...] | None) -> ViewStatus | None:
     position, schema_version, skipped, updated_at, skipped_types = row
     if isinstance(updated_at, str):
         updated_at = datetime.fromisoformat(updated_at)
-    return ViewStatus(
+    return ReadModelStatus(
         position=int(position),
         schema_version=int(schema_version),
         skipped=int(skipped),

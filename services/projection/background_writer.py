@@ -11,16 +11,16 @@ from contextlib import suppress
 from uuid import UUID
 
 from projections.documents import AnyDoc
-from projections.store import DocRow, LedgerViewStore, decode_doc
+from projections.store import DocRow, ReadModelStore, decode_doc
 
 
 class BackgroundWriter:
     """Writes rows to a store on a connection of its own, one bulk write at a time,
     while the caller goes on. Rows being written can still be taken back."""
 
-    def __init__(self, store: LedgerViewStore) -> None:
+    def __init__(self, store: ReadModelStore) -> None:
         self._store = store
-        self._own: LedgerViewStore | None = None
+        self._own: ReadModelStore | None = None
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="view-writer")
         self._writing: Future[None] | None = None
         self._rows: dict[UUID, DocRow] = {}

@@ -6,7 +6,7 @@ command creates nothing twice); otherwise the service assigns one.
 Every command refuses fields it does not define, so a misspelt optional field is
 an error rather than a default stored without a word. Text fields have a maximum
 length by kind (below); commands given as JSON are decoded by
-`services.command_json`, which enforces both and names the field.
+`services.ledger.command_json`, which enforces both and names the field.
 """
 
 from __future__ import annotations

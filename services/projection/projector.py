@@ -25,13 +25,13 @@ import msgspec
 from eventsourcing.persistence import Notification
 
 from domain.base import LedgerEvent
+from projections.dispatch import SCHEMA_VERSION, UNSHOWN_TOPICS, Key, apply, keys_for
 from projections.documents import AnyDoc, model_of
-from projections.ledger_views import SCHEMA_VERSION, UNSHOWN_TOPICS, Key, apply, keys_for
-from projections.store import LedgerViewStore, ViewsMovedOn, add_skipped, row_of
-from services.background_writer import BackgroundWriter
-from services.ledger import LedgerApplication
-from services.log_rows import LogRow, ReadLog, RowDecoder
-from services.parked import ParkedDocs
+from projections.store import ReadModelsMovedOn, ReadModelStore, add_skipped, row_of
+from services.ledger.application import LedgerApplication
+from services.projection.background_writer import BackgroundWriter
+from services.projection.log_rows import LogRow, ReadLog, RowDecoder
+from services.projection.parked import ParkedDocs
 
 Progress = Callable[[int, int], None]
 """Called after each batch with (events done, events in this run)."""
@@ -48,7 +48,7 @@ WRITE_SLICE = 2000
 """Documents encoded at a time when a rebuild writes what its cache holds."""
 
 
-class ViewsOutdated(RuntimeError):
+class ReadModelsOutdated(RuntimeError):
     """The stored views were built by older code; they need a rebuild."""
 
 
@@ -90,7 +90,7 @@ class Projector:
     def __init__(
         self,
         app: LedgerApplication,
-        store: LedgerViewStore,
+        store: ReadModelStore,
         *,
         batch_size: int = 5000,
         cache_size: int = 20_000,
@@ -124,7 +124,7 @@ class Projector:
         if status is None:
             return 0
         if status.schema_version != SCHEMA_VERSION:
-            raise ViewsOutdated(
+            raise ReadModelsOutdated(
                 f"The read models were built by schema version {status.schema_version}; this "
                 f"release reads version {SCHEMA_VERSION}. Run `inclusion-ledger projections "
                 "rebuild`."
@@ -176,7 +176,7 @@ class Projector:
                 break  # the rest up to the target is a gap in the log's numbering
             try:
                 done, unknown = self._apply_batch(notes, position)
-            except ViewsMovedOn:
+            except ReadModelsMovedOn:
                 self._forget()
                 position = self._cache_position = self.position()
                 continue
@@ -332,7 +332,7 @@ def _row(n: Notification) -> LogRow:
 
 def rebuild(
     app: LedgerApplication,
-    store: LedgerViewStore,
+    store: ReadModelStore,
     *,
     until: int | None = None,
     progress: Progress | None = None,

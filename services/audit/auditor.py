@@ -28,9 +28,9 @@ from domain.audit import (
     key_id,
 )
 from domain.merkle import EMPTY_ROOT, NodeSource, inclusion_proof, node_hash, verify_inclusion
-from services.verify_report import Problem as Problem
-from services.verify_report import VerifyReport as VerifyReport
-from services.verify_report import unsigned, untrusted
+from services.audit.verify_report import Problem as Problem
+from services.audit.verify_report import VerifyReport as VerifyReport
+from services.audit.verify_report import unsigned, untrusted
 
 EventRow = tuple[int, UUID, int, str, bytes]
 LinkRow = tuple[int, int, bytes, bytes]

@@ -15,6 +15,7 @@ from uuid import UUID
 
 from domain.base import LedgerEvent
 from domain.errors import NotFound
+from projections.dispatch import UNSHOWN_TOPICS, Key, apply
 from projections.documents import (
     ActionDoc,
     AnyDoc,
@@ -25,14 +26,13 @@ from projections.documents import (
     PlanDoc,
     model_of,
 )
-from projections.ledger_views import UNSHOWN_TOPICS, Key, apply
 from projections.provenance import DecisionProvenance, decision_provenance
 from projections.register import next_review_on
-from projections.store import LedgerViewStore
-from services import views as v
-from services.ledger import LedgerApplication, utc_now
-from services.log_queries import LogQueries
-from services.log_rows import ReadHistory, RowDecoder
+from projections.store import ReadModelStore
+from services import views
+from services.ledger.application import LedgerApplication, utc_now
+from services.ledger.log_queries import LogQueries
+from services.projection.log_rows import ReadHistory, RowDecoder
 
 D = TypeVar("D", bound=AnyDoc)
 
@@ -69,11 +69,11 @@ class Docs:
         return {key: doc for key, doc in found.items() if doc is not None}
 
 
-class ViewQueries:
+class ReadModelQueries:
     def __init__(
         self,
         app: LedgerApplication,
-        store: LedgerViewStore,
+        store: ReadModelStore,
         log: LogQueries,
         *,
         refresh: Callable[[], object] | None = None,
@@ -96,14 +96,14 @@ class ViewQueries:
 
     # Live or past answers
 
-    def partnerships(self) -> list[v.PartnershipSummary]:
+    def partnerships(self) -> list[views.PartnershipSummary]:
         self._refresh()
         docs = sorted(
             (cast(PartnershipDoc, d) for d in self.store.scan("partnership")),
             key=lambda d: (d.established_at, str(d.id)),
         )
         return [
-            v.PartnershipSummary(
+            views.PartnershipSummary(
                 id=d.id,
                 name=d.name,
                 kind=d.kind,
@@ -117,16 +117,16 @@ class ViewQueries:
 
     def plan(
         self, plan_id: UUID, as_of: datetime | None = None, at_position: int | None = None
-    ) -> v.PlanView:
+    ) -> views.PlanView:
         self._refresh()
         docs = self._docs_for([plan_id], as_of, at_position)
         plan = docs.one(PlanDoc, "plan", plan_id)
         if plan is None:
             raise _not_found("plan", plan_id, as_of, at_position)
-        history: dict[str, list[v.RevisionView]] = {s.key: [] for s in plan.sections}
+        history: dict[str, list[views.RevisionView]] = {s.key: [] for s in plan.sections}
         for r in plan.revisions:
             history[r.section].append(
-                v.RevisionView(
+                views.RevisionView(
                     revision=r.revision,
                     text=r.text,
                     rationale=r.rationale,
@@ -136,7 +136,7 @@ class ViewQueries:
                     revised_by=r.revised_by,
                 )
             )
-        return v.PlanView(
+        return views.PlanView(
             id=plan.id,
             partnership_id=plan.partnership_id,
             title=plan.title,
@@ -146,7 +146,7 @@ class ViewQueries:
             period_start=plan.period_start,
             period_end=plan.period_end,
             sections=[
-                v.SectionView(
+                views.SectionView(
                     key=s.key,
                     title=s.title,
                     revision=s.revision,
@@ -160,7 +160,7 @@ class ViewQueries:
             as_of=as_of,
         )
 
-    def decisions(self, partnership_id: UUID | None = None) -> list[v.DecisionEntry]:
+    def decisions(self, partnership_id: UUID | None = None) -> list[views.DecisionEntry]:
         self._refresh()
         if partnership_id is not None and self._live("partnership", partnership_id) is None:
             raise NotFound(f"No partnership with id {partnership_id}.")
@@ -170,7 +170,7 @@ class ViewQueries:
         )
         today = self.today()
         return [
-            v.DecisionEntry(
+            views.DecisionEntry(
                 id=d.id,
                 partnership_id=d.partnership_id,
                 reference=d.reference,
@@ -217,10 +217,10 @@ class ViewQueries:
             decisions=docs.each(DecisionDoc, "decision", [successor] if successor else []),
         )
 
-    def history(self, aggregate_id: UUID) -> list[v.HistoryEntry]:
+    def history(self, aggregate_id: UUID) -> list[views.HistoryEntry]:
         return self.log.history(aggregate_id)
 
-    def events(self, after: int = 0, limit: int = 100) -> list[v.LogEntry]:
+    def events(self, after: int = 0, limit: int = 100) -> list[views.LogEntry]:
         return self.log.events(after=after, limit=limit)
 
     # Where documents come from

@@ -17,7 +17,7 @@ from typing import Any
 import msgspec
 import msgspec.inspect
 
-from services.commands import TEXT_LIMITS, AnyCommand, Command, Name, Reference
+from services.ledger.commands import TEXT_LIMITS, AnyCommand, Command, Name, Reference
 
 DEFAULT_MAX_COMMAND_BYTES = 1_000_000
 

@@ -12,24 +12,24 @@ import psycopg
 from psycopg import sql
 
 from adapters.persistence import POSTGRES_EVENTS_TABLE, Store, connect
-from adapters.views.shared import LIVE, MAX_POSITION, NEXT, fresh_tables, view_status
+from adapters.read_model_store.shared import LIVE, MAX_POSITION, NEXT, fresh_tables, view_status
+from projections.dispatch import SCHEMA_VERSION, Key
 from projections.documents import AnyDoc
-from projections.ledger_views import SCHEMA_VERSION, Key
 from projections.store import (
     VIEWS_NAME,
     DocRow,
-    ViewsMovedOn,
-    ViewStatus,
+    ReadModelsMovedOn,
+    ReadModelStatus,
     add_skipped,
     decode_doc,
     decode_skipped,
     encode_skipped,
     row_of,
 )
-from services.log_rows import LogRow
+from services.projection.log_rows import LogRow
 
 
-class PostgresLedgerViews:
+class PostgresReadModelStore:
     """Views in the ledger's PostgreSQL database (and schema), on a connection of their own."""
 
     def __init__(self, store: Store, *, table: str = LIVE) -> None:
@@ -113,7 +113,7 @@ class PostgresLedgerViews:
         ).fetchall()
         return [(int(p), oid, int(v), str(t), bytes(st)) for p, oid, v, t, st in rows]
 
-    def status(self) -> ViewStatus | None:
+    def status(self) -> ReadModelStatus | None:
         row = self.conn.execute(
             sql.SQL(
                 "SELECT position, schema_version, skipped, updated_at, skipped_types FROM {} "
@@ -156,7 +156,7 @@ class PostgresLedgerViews:
             ).fetchone()
             current = int(row[0]) if row else 0
             if current != expected_position:
-                raise ViewsMovedOn(f"views are at {current}, not {expected_position}")
+                raise ReadModelsMovedOn(f"views are at {current}, not {expected_position}")
             self._upsert([row_of(d) for d in docs])
             types = encode_skipped(add_skipped(decode_skipped(row[1] if row else None), skipped))
             self.conn.execute(
@@ -213,14 +213,14 @@ class PostgresLedgerViews:
         ).fetchall()
         return {row[0]: row[1] for row in rows}
 
-    def fork(self) -> PostgresLedgerViews:
-        return PostgresLedgerViews(self.store, table=self.table)
+    def fork(self) -> PostgresReadModelStore:
+        return PostgresReadModelStore(self.store, table=self.table)
 
-    def fresh(self) -> PostgresLedgerViews:
-        return fresh_tables(self._drop, lambda: PostgresLedgerViews(self.store, table=NEXT))
+    def fresh(self) -> PostgresReadModelStore:
+        return fresh_tables(self._drop, lambda: PostgresReadModelStore(self.store, table=NEXT))
 
     def swap_in(self, fresh: object) -> None:
-        assert isinstance(fresh, PostgresLedgerViews)
+        assert isinstance(fresh, PostgresReadModelStore)
         fresh._index()
         schema = sql.Identifier(self.schema)
         with self.conn.transaction():

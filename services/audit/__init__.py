@@ -1,0 +1,1 @@
+"""Auditor tools: checkpoints, proofs, verification, and audit bundles that verify offline."""
