@@ -21,14 +21,14 @@ from eventsourcing.persistence import OperationalError
 from adapters import persistence
 from adapters.bootstrap import bootstrap
 from adapters.chain import ChainedSQLiteApplicationRecorder
-from adapters.entrypoint import main
+from adapters.cli.main import main
 from adapters.persistence import NotALedgerDatabase, StoreUnreachable
+from adapters.read_model_store.postgres import PostgresReadModelStore
 from adapters.settings import Settings
-from adapters.views.postgres import PostgresLedgerViews
 from domain.partnership import Partnership
 from domain.values import Actor
 from projections.documents import AnyDoc
-from services import commands as c
+from services.ledger import commands
 
 # Nothing listens on port 1 here: connecting is refused at once.
 UNREACHABLE_POSTGRES_URL = "postgresql://postgres@127.0.0.1:1/ledger"
@@ -126,7 +126,7 @@ def test_an_existing_ledger_file_opens_again_after_the_checks(tmp_path: Path) ->
     first = bootstrap(Settings(database_url=url))
     try:
         partnership_id = first.app.handle(
-            c.EstablishPartnership(
+            commands.EstablishPartnership(
                 actor=Actor(id="u-secretariat", role="secretariat"),
                 name="Northmoor SEND and AP Partnership",
                 kind="local_send_ap_partnership",
@@ -228,15 +228,15 @@ def test_a_server_that_goes_away_mid_command_ends_it_in_one_line_with_exit_code_
 ) -> None:
     assert main(["demo", "--db", postgres_url]) == 0
     server = postgres_url.split("?")[0]
-    scan = PostgresLedgerViews.scan
+    scan = PostgresReadModelStore.scan
 
-    def server_gone(views: PostgresLedgerViews, *args: Any) -> list[AnyDoc]:
+    def server_gone(read_store: PostgresReadModelStore, *args: Any) -> list[AnyDoc]:
         # The server ends the connection the read models use, as a restart would.
         with psycopg.connect(server, autocommit=True) as admin:
-            admin.execute("SELECT pg_terminate_backend(%s)", (views.conn.info.backend_pid,))
-        return scan(views, *args)
+            admin.execute("SELECT pg_terminate_backend(%s)", (read_store.conn.info.backend_pid,))
+        return scan(read_store, *args)
 
-    monkeypatch.setattr(PostgresLedgerViews, "scan", server_gone)
+    monkeypatch.setattr(PostgresReadModelStore, "scan", server_gone)
     capsys.readouterr()
 
     code = main(["partnerships", "--db", postgres_url])

@@ -18,8 +18,8 @@ from uuid import uuid4
 import psycopg
 import pytest
 
-from adapters.entrypoint import main
-from services.demo import IDS
+from adapters.cli.main import main
+from services.demo.northmoor import IDS
 
 ESTABLISH = json.dumps(
     {

@@ -19,9 +19,9 @@ import pytest
 
 from adapters import persistence
 from adapters.bootstrap import bootstrap
-from adapters.entrypoint import main
+from adapters.cli.main import main
 from adapters.settings import Settings
-from services.demo import IDS
+from services.demo.northmoor import IDS
 
 MIXED = "Ledger"
 FOLDED = "ledger"

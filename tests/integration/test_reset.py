@@ -19,9 +19,9 @@ import pytest
 from adapters import persistence
 from adapters.audit_store.shared import BLOCK
 from adapters.bootstrap import bootstrap
-from adapters.entrypoint import main
+from adapters.cli.main import main
 from adapters.settings import Settings
-from services.demo import ScenarioClock
+from services.demo.northmoor import ScenarioClock
 from tests.benchmarks.generator import STORY_START, generate
 
 NORTHMOOR_EVENTS = 56
