@@ -10,11 +10,13 @@ STAMP := $(VENV)/.installed-stamp
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
+# Installing says what it does on stderr, so that `make bench` prints only JSON on stdout.
 $(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	@echo "installing into $(VENV)" >&2
+	@$(PYTHON) -m venv $(VENV) >&2
+	@$(BIN)/pip install --quiet --upgrade pip >&2
+	@$(BIN)/pip install --quiet -e '.[dev]' >&2
+	@touch $(STAMP)
 
 install: $(STAMP) ## create .venv and install the project with its dev tools
 
@@ -30,7 +32,7 @@ lint: $(STAMP) ## ruff, mypy --strict and the import-linter layer contracts
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-bench: $(STAMP) ## benchmarks against stock eventsourcing (JSON on stdout); N=events
+bench: $(STAMP) ## benchmarks against stock eventsourcing (one JSON document on stdout); N=events
 	@$(BIN)/python -m tests.benchmarks.append $(if $(N),--events $(N),)
 
 clean: ## remove the virtualenv, caches and the demo ledger

@@ -28,7 +28,7 @@ BATCH = 20_000
 
 
 class OpenedLedger(Protocol):
-    """What replay uses of a ledger opened on the copy: its projector and views."""
+    """What replay uses of a ledger opened on the copy: its projector and read models."""
 
     @property
     def projector(self) -> Projector: ...

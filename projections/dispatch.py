@@ -2,25 +2,25 @@
 
 The logic itself is pure, over documents, one module per aggregate in
 `projections.event_logic`. It reads and writes documents only through `DocAccess`, so
-the same code builds the live views (batched, in the database), time-travel answers
+the same code builds the live read models (batched, in the database), time-travel answers
 (a few aggregates' events folded in memory) and test fixtures. `keys_for` names every
 document an event touches, from the event alone, so a batch's documents can be
 fetched in one query before it is applied.
 
 Events are routed by their exact class through one explicit registry at the end
 of this module, never by module or class name: `SHOWN` maps each event class the
-views show to the model of the document it belongs to and the function that
-applies it, and `UNSHOWN` names each event class the views deliberately leave
+read models show to the model of the document it belongs to and the function that
+applies it, and `UNSHOWN` names each event class the read models deliberately leave
 out, with the reason. An event of any other class (from a newer release, or one
 left out by mistake) changes nothing: the projector counts it as skipped, by
-topic, and `projections status` names it. `tests/unit/test_view_registry.py`
+topic, and `projections status` names it. `tests/unit/test_event_registry.py`
 fails when a domain event class is in neither.
 
 To add an event type: give its aggregate's function in `projections.event_logic`
 (`apply_decision_event` for a decision's event, say) a `case` for it, add the class
 to `SHOWN` with that model and function, and, if it also updates another aggregate's
 document, say which in `_RELATED`. (A creating event, a `LedgerCreated`, makes its own
-document, so that is not fetched first.) Or, if no view shows it, add it to `UNSHOWN`
+document, so that is not fetched first.) Or, if no read model shows it, add it to `UNSHOWN`
 with the reason. Bump `SCHEMA_VERSION` only if documents change shape.
 """
 
@@ -46,13 +46,13 @@ from projections.event_logic.partnership import apply_partnership_event
 from projections.event_logic.plan import apply_plan_event
 
 SCHEMA_VERSION = 3
-"""Bump when documents change shape: stored views older than this need a rebuild."""
+"""Bump when documents change shape: stored read models older than this need a rebuild."""
 
 Key = tuple[str, UUID]
 
 
 class View(NamedTuple):
-    """How the views take one event class."""
+    """How the read models take one event class."""
 
     model: str
     """The model of the document the event belongs to: its aggregate's."""
@@ -99,7 +99,7 @@ def _unshown(e: LedgerEvent, position: int, docs: DocAccess) -> None:
     """A deliberately unshown event changes no document."""
 
 
-# The registry: every event class the views take, by class.
+# The registry: every event class the read models take, by class.
 
 SHOWN: dict[type[LedgerEvent], View] = {
     pa.PartnershipEstablished: View("partnership", apply_partnership_event),
@@ -139,7 +139,7 @@ SHOWN: dict[type[LedgerEvent], View] = {
     ac.ProgressReported: View("action", apply_action_event),
     ac.ActionCompleted: View("action", apply_action_event),
 }
-"""Each event class the views show: the model it belongs to and the function applying it."""
+"""Each event class the read models show: the model it belongs to and the function applying it."""
 
 UNSHOWN: dict[type[LedgerEvent], str] = {
     pl.ContributionReceived: "The plan's own bookkeeping for its triage rule (a contribution "
@@ -148,10 +148,10 @@ UNSHOWN: dict[type[LedgerEvent], str] = {
     pl.PlanContributionTriaged: "The plan's own bookkeeping for its triage rule (a "
     "contribution no longer awaits triage): the contribution view shows the triage itself.",
 }
-"""Each event class no view shows, on purpose, and why."""
+"""Each event class no read model shows, on purpose, and why."""
 
 UNSHOWN_TOPICS = frozenset(cls.TOPIC for cls in UNSHOWN)
-"""Stored topics of events no view shows: a projector need not even decode them."""
+"""Stored topics of events no read model shows: a projector need not even decode them."""
 
 _HANDLERS: dict[type[LedgerEvent], Callable[[Any, int, DocAccess], None]] = {
     **{cls: view.apply for cls, view in SHOWN.items()},

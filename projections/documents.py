@@ -2,7 +2,7 @@
 meeting and action, each keyed by its aggregate id and scoped to a partnership.
 
 Documents hold no personal data: contributions appear by reference, kind,
-channel and de-identified summary only, so erasing a person never touches a view.
+channel and de-identified summary only, so erasing a person never touches a read model.
 Every document records the log position of the last event that changed it.
 """
 

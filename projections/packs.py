@@ -2,7 +2,7 @@
 area SEND inspection pack (rendered as Markdown by `projections.pack_markdown`).
 
 Both are built from documents alone, with `today` passed in, so the same pack
-comes out of the live views, a rebuild or a time-travel fold. Members appear by
+comes out of the live read models, a rebuild or a time-travel fold. Members appear by
 the names the partnership holds for them; contributions only by reference,
 kind, channel, de-identified summary and response.
 """

@@ -69,7 +69,7 @@ class Proposal(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class ContributionRef(msgspec.Struct, frozen=True, kw_only=True):
-    """A contribution as the views hold it: no personal data, only its
+    """A contribution as the read models hold it: no personal data, only its
     de-identified summary and the response it got."""
 
     id: UUID

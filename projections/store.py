@@ -1,4 +1,4 @@
-"""The view interface the projector writes through, and an in-memory implementation.
+"""The read-model store the projector writes through, and an in-memory implementation.
 
 A store keeps the documents and the log position they reflect. `commit`
 writes a batch's documents and the new position in one transaction, and only
@@ -26,14 +26,14 @@ DocRow = tuple[UUID, str, UUID, int, bytes]
 
 
 class ReadModelsMovedOn(RuntimeError):
-    """Another projector advanced the views first; reload the position and go on."""
+    """Another projector advanced the read models first; reload the position and go on."""
 
 
 class ReadModelStatus(msgspec.Struct, frozen=True, kw_only=True):
     position: int
     schema_version: int
     skipped: int
-    """Events of a type the views do not know, passed over unapplied."""
+    """Events of a type the read models do not know, passed over unapplied."""
     updated_at: datetime | None
     skipped_types: dict[str, int] = {}
     """The skipped events by stored topic. (Views first built by a release that did not
@@ -42,7 +42,7 @@ class ReadModelStatus(msgspec.Struct, frozen=True, kw_only=True):
 
 class ReadModelStore(Protocol):
     def status(self) -> ReadModelStatus | None:
-        """The tracking record, or None when the views were never built."""
+        """The tracking record, or None when the read models were never built."""
         ...
 
     def load(self, keys: Sequence[Key]) -> dict[Key, AnyDoc]: ...
@@ -56,7 +56,7 @@ class ReadModelStore(Protocol):
         skipped: Mapping[str, int],
         at: datetime,
     ) -> None:
-        """`skipped`: the batch's events of types the views do not know, by topic."""
+        """`skipped`: the batch's events of types the read models do not know, by topic."""
         ...
 
     def write(self, rows: Sequence[DocRow]) -> None:
@@ -120,7 +120,7 @@ class MemoryReadModelStore:
     ) -> None:
         current = self._status.position if self._status else 0
         if current != expected_position:
-            raise ReadModelsMovedOn(f"views are at {current}, not {expected_position}")
+            raise ReadModelsMovedOn(f"read models are at {current}, not {expected_position}")
         self.docs.update({doc.id: _copy(doc) for doc in docs})
         before = self._status
         self._status = ReadModelStatus(

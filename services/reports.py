@@ -1,6 +1,6 @@
 """Reports built from the read models: measures, registers, reg 56 and evidence packs.
 
-Each gathers one partnership's documents from the views and hands them to the
+Each gathers one partnership's documents from the read models and hands them to the
 pure report logic in `projections/`.
 """
 

@@ -2,7 +2,7 @@
 
 One table holds every document (id, model, partnership, position, msgspec JSON
 body); a tracking table holds the position the documents reflect and the events
-skipped on the way (of types the views do not know), counted by topic. A batch's
+skipped on the way (of types the read models do not know), counted by topic. A batch's
 documents and its position are written in one transaction, guarded by the
 position it started from. A rebuild writes into `..._next` tables and swaps
 them in with renames inside one transaction.

@@ -146,7 +146,7 @@ class PostgresReadModelStore:
         at: datetime,
     ) -> None:
         with self.conn.transaction():
-            # One writer at a time per set of views, the very first commit included.
+            # One writer at a time per set of read models, the very first commit included.
             self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (self._lock_key,))
             row = self.conn.execute(
                 sql.SQL("SELECT position, skipped_types FROM {} WHERE name = %s").format(
@@ -156,7 +156,7 @@ class PostgresReadModelStore:
             ).fetchone()
             current = int(row[0]) if row else 0
             if current != expected_position:
-                raise ReadModelsMovedOn(f"views are at {current}, not {expected_position}")
+                raise ReadModelsMovedOn(f"read models are at {current}, not {expected_position}")
             self._upsert([row_of(d) for d in docs])
             types = encode_skipped(add_skipped(decode_skipped(row[1] if row else None), skipped))
             self.conn.execute(

@@ -1,4 +1,4 @@
-"""What both view stores share: table names, the tracking row read as a status, and
+"""What both read-model stores share: table names, the tracking row read as a status, and
 the guard that leaves no half-made fresh tables behind."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ MAX_POSITION = 2**63 - 1
 
 def view_status(row: tuple[Any, ...] | None) -> ReadModelStatus | None:
     """The tracking row (position, schema version, skipped, updated at, skipped types) as
-    the views' status; None before the first commit."""
+    the read models' status; None before the first commit."""
     if row is None:
         return None
     position, schema_version, skipped, updated_at, skipped_types = row

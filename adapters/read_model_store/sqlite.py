@@ -159,7 +159,7 @@ class SQLiteReadModelStore:
             ).fetchone()
             current = int(row[0]) if row else 0
             if current != expected_position:
-                raise ReadModelsMovedOn(f"views are at {current}, not {expected_position}")
+                raise ReadModelsMovedOn(f"read models are at {current}, not {expected_position}")
             self._upsert(
                 [
                     (d.id.hex, model_of(d), d.partnership_id.hex, d.position, encode_doc(d))

@@ -21,7 +21,7 @@ class DocAccess(Protocol):
 
 
 class MissingDocument(LookupError):
-    """An event refers to a document the views never saw: the log is incomplete."""
+    """An event refers to a document the read models never saw: the log is incomplete."""
 
 
 def no_case(e: LedgerEvent, view: str) -> NoReturn:

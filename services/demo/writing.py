@@ -6,7 +6,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Protocol, TypeVar
 
-from services.demo.northmoor import NorthmoorIds, ScenarioClock, write_northmoor
+from services.demo.cast import NorthmoorIds, ScenarioClock
+from services.demo.northmoor import write_northmoor
 from services.ledger.application import LedgerApplication
 
 SCENARIO_START = datetime(2025, 9, 1, tzinfo=UTC)

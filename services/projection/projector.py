@@ -1,7 +1,7 @@
 """The projector: reads the ordered log in batches and keeps the read models current.
 
 Each batch's documents and its last log position are committed together, so a
-crash at any point leaves the views exactly at a batch boundary, and a restart
+crash at any point leaves the read models exactly at a batch boundary, and a restart
 carries on from there. Documents stay in a bounded cache between batches, so
 memory does not grow with the log.
 
@@ -49,17 +49,17 @@ WRITE_SLICE = 2000
 
 
 class ReadModelsOutdated(RuntimeError):
-    """The stored views were built by older code; they need a rebuild."""
+    """The stored read models were built by older code; they need a rebuild."""
 
 
 class RebuildInterrupted(RuntimeError):
-    """A rebuild stopped before it finished; the previous views still serve."""
+    """A rebuild stopped before it finished; the previous read models still serve."""
 
 
 class CatchUp(msgspec.Struct, frozen=True, kw_only=True):
     applied: int
     skipped: int
-    """Events of a type the views do not know: passed over, changing nothing."""
+    """Events of a type the read models do not know: passed over, changing nothing."""
     position: int
     complete: bool
     skipped_types: dict[str, int] = {}
@@ -138,7 +138,7 @@ class Projector:
         progress: Progress | None = None,
         should_stop: Callable[[], bool] | None = None,
     ) -> CatchUp:
-        """Apply every event after the views' position up to `until` (default: the head)."""
+        """Apply every event after the read models' position up to `until` (default: the head)."""
         with _no_cyclic_gc():
             try:
                 return self._catch_up(until=until, progress=progress, should_stop=should_stop)
@@ -158,7 +158,7 @@ class Projector:
     ) -> CatchUp:
         position = self.position()
         if position != self._cache_position:
-            # Another projector moved the views on: what is cached may be stale.
+            # Another projector moved the read models on: what is cached may be stale.
             self._forget()
             self._cache_position = position
         start = position
@@ -221,7 +221,7 @@ class Projector:
         try:
             unapplied = 0
             for event, at in events:
-                if not apply(event, at, docs):  # decoded, but no view knows its class
+                if not apply(event, at, docs):  # decoded, but no read model knows its class
                     unapplied += 1
                     topic = type(event).TOPIC
                     unknown[topic] = unknown.get(topic, 0) + 1
@@ -343,7 +343,7 @@ def rebuild(
     read_log: ReadLog | None = None,
 ) -> CatchUp:
     """Build every read model from the start of the log into fresh tables, then swap
-    them in. Readers see the old views until the swap; an interrupted rebuild leaves
+    them in. Readers see the old read models until the swap; an interrupted rebuild leaves
     them serving and the fresh tables are discarded."""
     fresh = store.fresh()
     projector: Projector | None = None

@@ -3,7 +3,7 @@
 Live answers read the documents the projector keeps. Time travel folds the
 events of just the aggregates an answer depends on, up to the time or log
 position asked for, through the same projection logic, into memory: the live
-views are never touched.
+read models are never touched.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ class _Folded:
 
 
 class Docs:
-    """Where an answer's documents come from: the live views or a fold."""
+    """Where an answer's documents come from: the live read models or a fold."""
 
     def __init__(self, get: Callable[[str, UUID], AnyDoc | None]) -> None:
         self._get = get
@@ -80,9 +80,9 @@ class ReadModelQueries:
         read_history: ReadHistory | None = None,
         today: Callable[[], date] = lambda: utc_now().date(),
     ) -> None:
-        """`refresh`, when given, brings the views up to the log's head before each
+        """`refresh`, when given, brings the read models up to the log's head before each
         answer (the in-process projector of the CLI); without it answers come from
-        the views as a separate projector keeps them. `read_history`, when given,
+        the read models as a separate projector keeps them. `read_history`, when given,
         reads the events time travel folds in one query, leaving out those no view
         shows; without it they come through the application, placed in the log by
         `log.positions_of`. `today` is the day review dates are reckoned from."""

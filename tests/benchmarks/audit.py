@@ -89,7 +89,7 @@ from adapters.settings import Settings
 from domain.merkle import verify_inclusion
 from domain.values import Channel, ContributorKind, Depth
 from services.audit.auditor import Auditor
-from services.demo.northmoor import ScenarioClock
+from services.demo.cast import ScenarioClock
 from services.ledger import commands
 from services.ledger.application import LedgerApplication
 from tests.benchmarks import append

@@ -88,7 +88,7 @@ from domain.values import (
     Sector,
     Stance,
 )
-from services.demo.northmoor import ScenarioClock
+from services.demo.cast import ScenarioClock
 from services.ledger import commands
 from services.ledger.application import LedgerApplication
 from services.ledger.plan_templates import LOCAL_INCLUSION_PLAN_V1

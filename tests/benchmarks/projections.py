@@ -84,7 +84,7 @@ from domain.base import LedgerEvent
 from projections.dispatch import Key
 from projections.documents import AnyDoc, DecisionDoc, PlanDoc
 from projections.store import DocRow, ReadModelStatus, ReadModelStore
-from services.demo.northmoor import ScenarioClock
+from services.demo.cast import ScenarioClock
 from services.ledger.application import LedgerApplication
 from services.projection.log_rows import LogRow, ReadLog
 from services.projection.projector import rebuild

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import math
+import subprocess
 from importlib.metadata import version
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -130,3 +132,23 @@ def test_unreachable_postgres_fails_in_ci(
 
     assert exit_code != 0
     assert report["backends"]["postgres"]["status"] == "failed"
+
+
+def test_make_bench_prints_one_json_document_on_stdout() -> None:
+    """What scripts read from `make bench`: the benchmark's JSON and nothing else (make's
+    echo, an install and the progress lines stay off stdout)."""
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run(
+        ["make", "--no-print-directory", "bench", "N=40"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["benchmark"] == "append"
+    assert report["parameters"]["events_per_path"] == 40
+    assert set(report["backends"]) == {"sqlite", "postgres"}

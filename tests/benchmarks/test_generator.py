@@ -26,7 +26,7 @@ from adapters.codec import MsgspecMapper
 from adapters.settings import Settings
 from domain.partnership import Partnership
 from domain.values import Sector
-from services.demo.northmoor import ScenarioClock
+from services.demo.cast import ScenarioClock
 from services.ledger.application import LedgerApplication
 from tests.benchmarks import generator
 from tests.benchmarks.generator import GeneratedLedger, count_log, generate

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from services.bundle import CHECKPOINTS, EVENTS, MANIFEST, PROOFS, PUBLIC_KEY, SIGNATURE
-from services.demo.northmoor import IDS
+from services.demo.cast import IDS
 from tests.e2e.test_cli import CLI, NORTHMOOR_EVENTS, as_json, assert_refused, run
 from tests.integration.test_bundle import (
     edit_line,

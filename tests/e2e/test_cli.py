@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from services.demo.northmoor import IDS
+from services.demo.cast import IDS
 
 CLI = str(Path(sys.executable).with_name("inclusion-ledger"))
 D_24_07 = str(IDS.decision)
@@ -150,6 +150,22 @@ def test_read_commands_print_one_json_document(demo_db: str) -> None:
     for args in (["partnerships"], ["decisions"], ["events", "--limit", "5"]):
         result = run(*args, "--json", db=demo_db)
         assert isinstance(as_json(result), list), args
+
+
+def test_audit_and_projection_commands_print_one_json_document_with_json(demo_db: str) -> None:
+    """`--json` on every read command: the whole of stdout is one JSON document."""
+    checkpoint = as_json(run("checkpoint", "--json", db=demo_db))
+    verified = as_json(run("verify", "--json", db=demo_db))
+    proof = as_json(run("prove", "22", "--json", db=demo_db))
+    models = as_json(run("projections", "status", "--json", db=demo_db))
+
+    assert checkpoint["tree_size"] == NORTHMOOR_EVENTS
+    assert verified["ok"] is True
+    assert verified["events"] == NORTHMOOR_EVENTS
+    assert proof["position"] == 22
+    assert proof["tree_size"] == NORTHMOOR_EVENTS
+    assert {m["model"] for m in models} >= {"plan", "decision"}
+    assert all(m["behind"] == 0 for m in models)
 
 
 def test_events_withholds_personal_data(demo_db: str) -> None:

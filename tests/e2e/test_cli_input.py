@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from services.demo.northmoor import IDS
+from services.demo.cast import IDS
 
 CLI = str(Path(sys.executable).with_name("inclusion-ledger"))
 NORTHMOOR_EVENTS = 56
@@ -218,3 +218,23 @@ def test_a_template_given_by_the_caller_or_not_registered_is_refused(demo_db: st
         "No plan template my_plan v1 is registered (registered: local_inclusion_plan v1)",
     )
     assert digest(demo_db) == before
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (
+            ["plan", "show", "not-an-id"],
+            "inclusion-ledger plan show: argument PLAN_ID: 'not-an-id' is not an id (a UUID)",
+        ),
+        (["events", "--limit", "-1"], "inclusion-ledger events: argument --limit: -1 is negative"),
+        (["no-such-command"], "inclusion-ledger: argument command: invalid choice: "),
+    ],
+)
+def test_a_bad_argument_is_said_once_naming_the_command_it_was_given_to(
+    argv: list[str], said: str
+) -> None:
+    line = assert_refused(run(*argv))
+
+    assert line.startswith(said), line
+    assert line.count("inclusion-ledger") == 1, line

@@ -11,7 +11,7 @@ from eventsourcing.persistence import StoredEvent
 
 from adapters.bootstrap import bootstrap
 from adapters.settings import Settings
-from services.demo.northmoor import IDS
+from services.demo.cast import IDS
 from tests.e2e.test_cli import NORTHMOOR_EVENTS, as_json, assert_refused, run
 
 PARTNERSHIP = str(IDS.partnership)

@@ -9,7 +9,7 @@ from uuid import uuid5
 
 import pytest
 
-from services.demo.northmoor import IDS, NORTHMOOR
+from services.demo.cast import IDS, NORTHMOOR
 from tests.e2e.test_cli import D_24_07, as_json, assert_refused, run
 
 SECRETARIAT = {"id": "u-secretariat", "role": "secretariat"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from services.demo.northmoor import IDS
+from services.demo.cast import IDS
 from tests.e2e.test_cli import as_json, assert_refused, run
 
 

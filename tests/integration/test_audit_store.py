@@ -32,7 +32,8 @@ from domain.merkle import (
     leaf_hash,
 )
 from domain.merkle import root as merkle_root
-from services.demo.northmoor import ScenarioClock, write_northmoor
+from services.demo.cast import ScenarioClock
+from services.demo.northmoor import write_northmoor
 
 LEAVES = 3 * BLOCK + 37
 """Three whole blocks and a part block."""

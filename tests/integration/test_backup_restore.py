@@ -39,7 +39,7 @@ from adapters import persistence
 from adapters.bootstrap import bootstrap
 from adapters.settings import Settings
 from domain.audit import key_id
-from services.demo.northmoor import IDS, ScenarioClock
+from services.demo.cast import IDS, ScenarioClock
 from tests.benchmarks.generator import STORY_START, generate
 
 RUNBOOK = Path(__file__).resolve().parents[2] / "deploy" / "RUNBOOK.md"

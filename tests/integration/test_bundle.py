@@ -51,7 +51,8 @@ from services.bundle import (
     stored_event_time,
     verify_bundle,
 )
-from services.demo.northmoor import IDS, ScenarioClock, write_northmoor
+from services.demo.cast import IDS, ScenarioClock
+from services.demo.northmoor import write_northmoor
 from services.ledger import commands
 from tests.benchmarks.generator import GeneratedLedger, generate
 

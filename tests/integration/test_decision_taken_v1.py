@@ -22,7 +22,8 @@ from adapters.settings import Settings
 from domain.decision import Decision
 from domain.decision_events import DecisionTaken
 from domain.values import DecisionStatus
-from services.demo.northmoor import IDS, ScenarioClock, northmoor_steps
+from services.demo.cast import IDS, ScenarioClock
+from services.demo.northmoor import northmoor_steps
 from services.ledger import commands
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "decision_taken_v1.json"

@@ -19,7 +19,7 @@ import psycopg
 import pytest
 
 from adapters.cli.main import main
-from services.demo.northmoor import IDS
+from services.demo.cast import IDS
 
 ESTABLISH = json.dumps(
     {

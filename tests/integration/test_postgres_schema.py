@@ -21,7 +21,7 @@ from adapters import persistence
 from adapters.bootstrap import bootstrap
 from adapters.cli.main import main
 from adapters.settings import Settings
-from services.demo.northmoor import IDS
+from services.demo.cast import IDS
 
 MIXED = "Ledger"
 FOLDED = "ledger"

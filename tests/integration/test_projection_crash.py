@@ -48,7 +48,7 @@ from domain.values import (
 )
 from projections.documents import model_of
 from projections.store import MemoryReadModelStore, encode_doc
-from services.demo.northmoor import ScenarioClock
+from services.demo.cast import ScenarioClock
 from services.ledger import commands
 from services.ledger.application import LedgerApplication
 from services.ledger.plan_templates import LOCAL_INCLUSION_PLAN_V1

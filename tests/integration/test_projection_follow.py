@@ -14,7 +14,8 @@ import pytest
 
 from adapters.bootstrap import bootstrap
 from adapters.settings import Settings
-from services.demo.northmoor import IDS, ScenarioClock, northmoor_steps
+from services.demo.cast import IDS, ScenarioClock
+from services.demo.northmoor import northmoor_steps
 
 CLI = str(Path(sys.executable).with_name("inclusion-ledger"))
 

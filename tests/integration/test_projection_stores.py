@@ -28,7 +28,8 @@ from adapters.read_model_store.sqlite import SQLiteReadModelStore
 from projections.dispatch import SCHEMA_VERSION
 from projections.documents import AnyDoc, MeetingDoc, model_of
 from projections.store import MemoryReadModelStore, ReadModelsMovedOn, ReadModelStore, encode_doc
-from services.demo.northmoor import IDS, ScenarioClock, write_northmoor
+from services.demo.cast import IDS, ScenarioClock
+from services.demo.northmoor import write_northmoor
 from services.ledger.application import LedgerApplication
 from services.projection.projector import Projector, RebuildInterrupted, rebuild
 from tests.unit.builders import an_app

@@ -14,7 +14,7 @@ import pytest
 
 from adapters.bootstrap import Ledger, bootstrap
 from adapters.settings import Settings
-from services.demo.northmoor import ScenarioClock
+from services.demo.cast import ScenarioClock
 from tests.benchmarks.generator import GeneratedLedger, generate
 from tests.support.replay import ReplayQueries
 

@@ -21,7 +21,7 @@ from adapters.audit_store.shared import BLOCK
 from adapters.bootstrap import bootstrap
 from adapters.cli.main import main
 from adapters.settings import Settings
-from services.demo.northmoor import ScenarioClock
+from services.demo.cast import ScenarioClock
 from tests.benchmarks.generator import STORY_START, generate
 
 NORTHMOOR_EVENTS = 56

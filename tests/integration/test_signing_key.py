@@ -27,7 +27,8 @@ from adapters.signing import (
     load_signer,
     read_trusted_keys,
 )
-from services.demo.northmoor import ScenarioClock, write_northmoor
+from services.demo.cast import ScenarioClock
+from services.demo.northmoor import write_northmoor
 
 AT = datetime(2026, 5, 2, 9, 0, tzinfo=UTC)
 

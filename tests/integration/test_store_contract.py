@@ -25,7 +25,8 @@ from domain.plan import ContributionReceived, InclusionPlan, SectionRevised
 from domain.values import Actor, Channel, ContributorKind, Depth, Sector, Stance
 from projections.provenance import DecisionProvenance
 from services import views
-from services.demo.northmoor import IDS, ScenarioClock, write_northmoor
+from services.demo.cast import IDS, ScenarioClock
+from services.demo.northmoor import write_northmoor
 from services.ledger import commands
 from services.ledger.plan_templates import LOCAL_INCLUSION_PLAN_V1
 

@@ -53,7 +53,8 @@ from domain.merkle import root as merkle_root
 from domain.merkle import verify_inclusion
 from services.audit.auditor import InclusionProof, VerifyReport
 from services.bundle import parse_public_key
-from services.demo.northmoor import ScenarioClock, write_northmoor
+from services.demo.cast import ScenarioClock
+from services.demo.northmoor import write_northmoor
 from tests.benchmarks.generator import generate
 
 CLI = str(Path(sys.executable).with_name("inclusion-ledger"))

@@ -14,7 +14,8 @@ import pytest
 from adapters.bootstrap import Ledger, bootstrap
 from adapters.settings import Settings
 from domain.errors import NotFound
-from services.demo.northmoor import IDS, ScenarioClock, northmoor_steps, write_northmoor
+from services.demo.cast import IDS, ScenarioClock
+from services.demo.northmoor import northmoor_steps, write_northmoor
 from services.projection.read_model_queries import ReadModelQueries
 
 A = TypeVar("A")

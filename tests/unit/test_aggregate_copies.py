@@ -12,7 +12,8 @@ import msgspec
 import pytest
 
 from domain.base import LedgerAggregate
-from services.demo.northmoor import IDS, write_northmoor
+from services.demo.cast import IDS
+from services.demo.northmoor import write_northmoor
 from tests.unit.builders import a_clock, an_app
 
 IMMUTABLE = (str, int, float, bool, bytes, date, datetime, UUID, Enum, type(None))

@@ -32,7 +32,7 @@ from services.audit.auditor import (
     Problem,
     VerifyReport,
 )
-from services.demo.northmoor import NORTHMOOR
+from services.demo.cast import NORTHMOOR
 
 AT = datetime(2026, 5, 2, 9, 0, tzinfo=UTC)
 DECISION = uuid5(NORTHMOOR, "unit/decision")

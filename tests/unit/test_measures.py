@@ -20,7 +20,8 @@ from projections.documents import (
 )
 from projections.measures import CoproductionMeasures, coproduction_measures
 from projections.store import MemoryReadModelStore
-from services.demo.northmoor import IDS, ScenarioClock, write_northmoor
+from services.demo.cast import IDS, ScenarioClock
+from services.demo.northmoor import write_northmoor
 from services.ledger import commands
 from services.ledger.application import LedgerApplication
 from services.projection.projector import Projector

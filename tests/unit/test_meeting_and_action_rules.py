@@ -18,7 +18,7 @@ from domain.errors import (
     MemberNotActive,
 )
 from domain.meeting import Meeting
-from services.demo.northmoor import ScenarioClock
+from services.demo.cast import ScenarioClock
 from services.ledger import commands
 from services.ledger.application import LedgerApplication
 from tests.unit.builders import (

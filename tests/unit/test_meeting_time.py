@@ -18,7 +18,7 @@ from domain.values import DecisionOutcome, Stance
 from projections.documents import DecisionDoc
 from projections.register import decision_register
 from projections.store import MemoryReadModelStore
-from services.demo.northmoor import ScenarioClock
+from services.demo.cast import ScenarioClock
 from services.ledger import commands
 from services.ledger.application import LedgerApplication
 from services.ledger.log_queries import LogQueries

@@ -19,14 +19,8 @@ from domain.partnership import Partnership
 from domain.plan import InclusionPlan, SectionRevised
 from domain.values import Actor, DecisionOutcome, DecisionStatus, Influence, ResponseOutcome, Stance
 from domain.votes import Dissent, Tally
-from services.demo.northmoor import (
-    IDS,
-    PRESENT,
-    ScenarioClock,
-    at,
-    northmoor_steps,
-    write_northmoor,
-)
+from services.demo.cast import IDS, PRESENT, ScenarioClock, at
+from services.demo.northmoor import northmoor_steps, write_northmoor
 from services.ledger import commands
 from services.ledger.application import LedgerApplication
 from tests.unit.builders import an_app, assert_refused, decision_taken, events_of

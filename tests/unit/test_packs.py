@@ -25,7 +25,8 @@ from projections.pack_markdown.shared import cell
 from projections.packs import InspectionPack, QAPack, inspection_pack, qa_pack
 from projections.provenance import NotCounted
 from projections.store import MemoryReadModelStore
-from services.demo.northmoor import IDS, ScenarioClock, write_northmoor
+from services.demo.cast import IDS, ScenarioClock
+from services.demo.northmoor import write_northmoor
 from services.ledger import commands
 from services.ledger.application import LedgerApplication
 from services.ledger.log_queries import LogQueries

@@ -20,7 +20,8 @@ from projections.dispatch import SCHEMA_VERSION
 from projections.documents import AnyDoc, DecisionDoc, PartnershipDoc
 from projections.provenance import DecisionProvenance
 from projections.store import MemoryReadModelStore, ReadModelsMovedOn, encode_doc
-from services.demo.northmoor import IDS, ScenarioClock, northmoor_steps, write_northmoor
+from services.demo.cast import IDS, ScenarioClock
+from services.demo.northmoor import northmoor_steps, write_northmoor
 from services.ledger.application import LedgerApplication
 from services.projection.projector import Projector, ReadModelsOutdated, RebuildInterrupted, rebuild
 from services.projection.read_model_queries import ReadModelQueries

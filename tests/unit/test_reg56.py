@@ -16,7 +16,8 @@ from domain.values import ResponseOutcome
 from projections.documents import ContributionDoc, Doc, PartnershipDoc, ResponseDoc
 from projections.reg56 import YouSaidWeDid, you_said_we_did
 from projections.store import MemoryReadModelStore
-from services.demo.northmoor import IDS, ScenarioClock, write_northmoor
+from services.demo.cast import IDS, ScenarioClock
+from services.demo.northmoor import write_northmoor
 from services.ledger import commands
 from services.ledger.application import LedgerApplication
 from services.projection.projector import Projector

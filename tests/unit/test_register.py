@@ -12,7 +12,8 @@ import pytest
 from projections.documents import ActionDoc, DecisionDoc, Doc
 from projections.register import action_tracker, decision_register
 from projections.store import MemoryReadModelStore
-from services.demo.northmoor import IDS, ScenarioClock, write_northmoor
+from services.demo.cast import IDS, ScenarioClock
+from services.demo.northmoor import write_northmoor
 from services.ledger import commands
 from services.ledger.application import LedgerApplication
 from services.projection.projector import Projector
