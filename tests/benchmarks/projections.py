@@ -12,8 +12,8 @@ generated for the run (``--events`` and ``--seed``, a SQLite file in a temporary
 removed afterwards) or an existing SQLite ledger (``--ledger``). For each backend:
 
 - ``rebuild``: every read model rebuilt from the start of the log with
-  ``services.projection.projector.rebuild`` and the view store's own ``read_log``, timed, with the
-  time spent reading the log, loading documents, writing documents and swapping the
+  ``services.projection.projector.rebuild`` and the read-model store's own ``read_log``,
+  timed, with the time spent reading the log, loading documents, writing documents and swapping the
   fresh tables in. Documents are mostly written on a thread of their own, overlapping
   the rest, so the parts add up to more than the whole; ``decode_and_apply`` is the
   total less reading, loading and swapping (decoding and applying events, the last
@@ -148,7 +148,7 @@ class Stages:
 
 
 class TimedReadStore:
-    """A view store that adds up the time spent loading, writing and swapping in documents."""
+    """A read-model store that adds up the time spent loading, writing and swapping in documents."""
 
     def __init__(self, inner: ReadModelStore, stages: Stages) -> None:
         self.inner = inner
@@ -218,7 +218,7 @@ class TimedReadStore:
 
 
 def fast_read_log(read_store: ReadModelStore) -> ReadLog:
-    """The view store's own read of the events table (what bootstrap wires in)."""
+    """The read-model store's own read of the events table (what bootstrap wires in)."""
     if isinstance(read_store, SQLiteReadModelStore | PostgresReadModelStore):
         return read_store.read_log
     raise TypeError(f"{type(read_store).__name__} has no read_log of its own")

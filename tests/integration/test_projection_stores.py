@@ -38,7 +38,7 @@ AT = datetime(2030, 6, 3, 9, 30, tzinfo=UTC)
 
 
 class Backend:
-    """A view store backend: opens stores on one database and lists its tables."""
+    """A read-model store backend: opens stores on one database and lists its tables."""
 
     def __init__(self, kind: str, open_store: Callable[[str], ReadModelStore]) -> None:
         self.kind = kind
@@ -143,7 +143,7 @@ def a_meeting(partnership_id: UUID, title: str = "Board") -> MeetingDoc:
 
 
 def catalog(read_store: ReadModelStore, kind: str) -> set[str]:
-    """Names of the view store's tables (kind "table") or of the indexes on its live
+    """Names of the read-model store's tables (kind "table") or of the indexes on its live
     documents table (kind "index"); empty for the memory store."""
     if isinstance(read_store, SQLiteReadModelStore):
         query = (

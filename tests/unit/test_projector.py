@@ -1,5 +1,5 @@
 """The projector: unknown events, outdated views, interrupted rebuilds, two projectors
-sharing one store, and time travel, all over the in-memory ledger and view store."""
+sharing one store, and time travel, all over the in-memory ledger and read-model store."""
 
 from __future__ import annotations
 
