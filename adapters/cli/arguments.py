@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from services.bundle import parse_public_key
+from services.audit.bundle_format import parse_public_key
 
 
 class UsageError(ValueError):

@@ -1,5 +1,6 @@
 """Audit bundles: export the signed log, or part of it, as one file, and check a bundle
-offline with no database and no network (services.bundle describes the format)."""
+offline with no database and no network (services/audit/bundle_format.py describes the
+format)."""
 
 from __future__ import annotations
 
@@ -17,15 +18,14 @@ from adapters.cli.render import emit_json
 from adapters.cli.table import CommandTable
 from adapters.signing import key_id, verify_signature
 from services.audit.auditor import AuditFailed
-from services.bundle import (
+from services.audit.bundle_export import (
     ExportRefused,
-    NotABundle,
-    Selection,
     aggregate_partnerships,
     export_bundle,
     stored_event_time,
-    verify_bundle,
 )
+from services.audit.bundle_format import NotABundle, Selection
+from services.audit.bundle_verification import verify_bundle
 from services.ledger.application import utc_now
 
 log = structlog.get_logger()

@@ -29,10 +29,11 @@ positions), dropped afterwards. For each backend:
 - ``proofs``: ``Auditor.prove`` for ``--proofs`` random positions against the latest
   checkpoint, each checked with ``domain.merkle.verify_inclusion`` (which must
   succeed): p50 and p99 latency of the two together, after a few untimed warm-ups.
-- ``export``: ``services.bundle.export_bundle`` writing a full audit bundle (every event
-  up to the latest checkpoint) to a file, with each aggregate's partnership read from
-  the read models as ``inclusion-ledger export`` does; the read models are brought up
-  to date first, untimed. Reported as not available where services.bundle is absent.
+- ``export``: ``services.audit.bundle_export.export_bundle`` writing a full audit
+  bundle (every event up to the latest checkpoint) to a file, with each aggregate's
+  partnership read from the read models as ``inclusion-ledger export`` does; the read
+  models are brought up to date first, untimed. Reported as not available where
+  services.audit.bundle_export is absent.
 - ``memory``: verify and export, each in a child process, on a copy holding the first
   quarter of the log (checkpointed there) and on the whole log; each child reports its
   resident set before the work and its peak (``VmHWM``, reset just before the work
@@ -400,19 +401,22 @@ def open_ledger(url: str, key: Path) -> Ledger:
     )
 
 
-# Audit bundles: measured where services.bundle provides them
+# Audit bundles: measured where services.audit.bundle_export provides them
+
+
+EXPORT_MODULE = "services.audit.bundle_export"
 
 
 def export_api() -> tuple[ModuleType | None, str | None]:
-    """services.bundle if it offers what the export command uses, else why not."""
+    """The bundle export module if it offers what the export command uses, else why not."""
     try:
-        module = importlib.import_module("services.bundle")
+        module = importlib.import_module(EXPORT_MODULE)
     except ImportError as e:
-        return None, f"services.bundle is not available: {e}"
+        return None, f"{EXPORT_MODULE} is not available: {e}"
     needed = ("export_bundle", "Selection", "aggregate_partnerships", "stored_event_time")
     missing = [name for name in needed if not hasattr(module, name)]
     if missing:
-        return None, f"services.bundle lacks {', '.join(missing)}"
+        return None, f"{EXPORT_MODULE} lacks {', '.join(missing)}"
     return module, None
 
 

@@ -12,7 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from services.bundle import CHECKPOINTS, EVENTS, MANIFEST, PROOFS, PUBLIC_KEY, SIGNATURE
+from services.audit.bundle_format import (
+    CHECKPOINTS,
+    EVENTS,
+    MANIFEST,
+    PROOFS,
+    PUBLIC_KEY,
+    SIGNATURE,
+)
 from services.demo.cast import IDS
 from tests.e2e.test_cli import CLI, NORTHMOOR_EVENTS, as_json, assert_refused, run
 from tests.integration.test_bundle import (

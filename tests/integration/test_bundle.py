@@ -33,24 +33,25 @@ from adapters.signing import Signer, key_id, verify_signature
 from domain.audit import checkpoint_message, event_leaf_hash
 from projections.documents import MODELS
 from services.audit.auditor import AuditFailed
-from services.bundle import (
+from services.audit.bundle_export import (
+    ExportRefused,
+    ExportSummary,
+    aggregate_partnerships,
+    export_bundle,
+    stored_event_time,
+)
+from services.audit.bundle_format import (
     CHECKPOINTS,
     EVENTS,
     MANIFEST,
     PROOFS,
     PUBLIC_KEY,
     SIGNATURE,
-    BundleReport,
-    ExportRefused,
-    ExportSummary,
     NotABundle,
     Selection,
-    aggregate_partnerships,
-    export_bundle,
     parse_public_key,
-    stored_event_time,
-    verify_bundle,
 )
+from services.audit.bundle_verification import BundleReport, verify_bundle
 from services.demo.cast import IDS, ScenarioClock
 from services.demo.northmoor import write_northmoor
 from services.ledger import commands

@@ -52,7 +52,7 @@ from domain.audit import GENESIS, Checkpoint, chain_next, event_leaf_hash
 from domain.merkle import root as merkle_root
 from domain.merkle import verify_inclusion
 from services.audit.auditor import InclusionProof, VerifyReport
-from services.bundle import parse_public_key
+from services.audit.bundle_format import parse_public_key
 from services.demo.cast import ScenarioClock
 from services.demo.northmoor import write_northmoor
 from tests.benchmarks.generator import generate

@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.audit import event_leaf_hash
-from services.bundle import event_line, parse_event_line
+from services.audit.bundle_event_lines import event_line, parse_event_line
 
 MOMENTS = st.datetimes(
     min_value=datetime(2000, 1, 1),

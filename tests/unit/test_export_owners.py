@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from uuid import UUID, uuid4
 
-from services.bundle import _Owners
+from services.audit.bundle_export import _Owners
 
 
 def test_only_unknown_aggregates_are_looked_up_and_unknown_owners_are_none() -> None:
