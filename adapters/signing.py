@@ -4,7 +4,8 @@ The signing key lives outside the data directory: LEDGER_SIGNING_KEY_FILE, else
 `$XDG_CONFIG_HOME/inclusion-ledger/signing-key.pem` (XDG's default `~/.config`), the same
 path on every backend whatever the working directory. It is created 0600 in a folder
 created 0700, and, as ssh does with its keys, a key file that grants anything to its
-group or to others is refused.
+group or to others is refused. The offline checks (`verify-bundle`) verify signatures
+with `Ed25519SignatureCheck`.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from domain.audit import key_id as key_id
+from services.audit.signature_check import SignatureCheck
 
 log = structlog.get_logger()
 
@@ -58,6 +60,16 @@ def verify_signature(public_key: bytes, message: bytes, signature: bytes) -> boo
     except (InvalidSignature, ValueError):
         return False
     return True
+
+
+class Ed25519SignatureCheck(SignatureCheck):
+    """Ed25519 signatures and key ids for the offline checks, such as `verify-bundle`."""
+
+    def verify(self, public_key: bytes, message: bytes, signature: bytes) -> bool:
+        return verify_signature(public_key, message, signature)
+
+    def key_id(self, public_key: bytes) -> str:
+        return key_id(public_key)
 
 
 def default_key_path(environ: Mapping[str, str] | None = None) -> Path:

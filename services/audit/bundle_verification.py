@@ -12,7 +12,6 @@ the format.
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import IO
@@ -43,9 +42,13 @@ from services.audit.bundle_format import (
     from_hex_or_empty,
     pretty_json,
 )
+from services.audit.signature_check import (
+    KeyId,
+    SignatureCheck,
+    SignatureFunctions,
+    VerifySignature,
+)
 
-VerifySignature = Callable[[bytes, bytes, bytes], bool]
-KeyId = Callable[[bytes], str]
 _CHECKPOINTS = msgspec.json.Decoder(Checkpoints)
 
 
@@ -93,18 +96,23 @@ class BundleReport(msgspec.Struct, frozen=True, kw_only=True):
 
 def verify_bundle(
     source: IO[bytes],
+    signatures: SignatureCheck | None = None,
     *,
-    verify_signature: VerifySignature,
-    key_id: KeyId,
+    verify_signature: VerifySignature | None = None,
+    key_id: KeyId | None = None,
     trusted_key: bytes | None = None,
     progress: Progress | None = None,
 ) -> BundleReport:
     """Check a bundle read from `source` (binary, seekable), with no database.
 
+    `signatures` verifies signatures and names keys; a caller holding the two as
+    functions passes them as `verify_signature` and `key_id` instead.
+
     Raises NotABundle for a file that is not a bundle (not a ZIP archive, a ZIP
     without the bundle's members, or a signed manifest of another format or a
     newer version); every other shortcoming is a problem in the report.
     """
+    check_signatures = _signature_check(signatures, verify_signature, key_id)
     try:
         archive = zipfile.ZipFile(source)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as e:
@@ -113,16 +121,29 @@ def verify_bundle(
         names = archive.namelist()
         if MANIFEST not in names or EVENTS not in names:
             raise NotABundle(f"not an audit bundle: it holds no {MANIFEST} and {EVENTS}")
-        check = _Verification(Findings(archive), verify_signature, key_id, trusted_key, progress)
+        check = _Verification(Findings(archive), check_signatures, trusted_key, progress)
         check.run()
         return check.report()
+
+
+def _signature_check(
+    signatures: SignatureCheck | None,
+    verify_signature: VerifySignature | None,
+    key_id: KeyId | None,
+) -> SignatureCheck:
+    if signatures is not None:
+        if verify_signature is not None or key_id is not None:
+            raise TypeError("give signatures, or verify_signature and key_id, not both")
+        return signatures
+    if verify_signature is None or key_id is None:
+        raise TypeError("a bundle is checked with signatures, or verify_signature and key_id")
+    return SignatureFunctions(verify_signature, key_id)
 
 
 @dataclass
 class _Verification:
     findings: Findings
-    verify_signature: VerifySignature
-    key_id: KeyId
+    signatures: SignatureCheck
     trusted_key: bytes | None
     progress: Progress | None
     manifest: Manifest | None = None
@@ -196,13 +217,13 @@ class _Verification:
             self.problem("key", f"{PUBLIC_KEY} does not hold an Ed25519 public key ({e})")
             raise Stop from None
         self.key, self.bundle_key_id = raw, key.key_id
-        if key.key_id != self.key_id(raw):
+        if key.key_id != self.signatures.key_id(raw):
             self.problem("key", f"{PUBLIC_KEY} names key id {key.key_id} for another key")
         if self.trusted_key is not None and raw != self.trusted_key:
             self.problem(
                 "key",
                 f"the bundle is signed by unknown key {key.key_id}, not the trusted key "
-                f"{self.key_id(self.trusted_key)}",
+                f"{self.signatures.key_id(self.trusted_key)}",
             )
 
     def read_manifest(self, data: bytes) -> None:
@@ -253,11 +274,11 @@ class _Verification:
                 "manifest", f"{MANIFEST} is signed by key {signature.key_id}, not the bundle's"
             )
             return False
-        if not self.verify_signature(self.signing_key, data, signed):
+        if not self.signatures.verify(self.signing_key, data, signed):
             self.problem(
                 "manifest",
                 f"{MANIFEST} does not carry a valid signature by key "
-                f"{self.key_id(self.signing_key)}: it was altered after export",
+                f"{self.signatures.key_id(self.signing_key)}: it was altered after export",
             )
             return False
         return True
@@ -294,7 +315,7 @@ class _Verification:
             self.problem("checkpoints", f"{CHECKPOINTS} holds no checkpoint")
             raise Stop
         self.checkpoints = held.checkpoints
-        key, expected_id = self.signing_key, self.key_id(self.signing_key)
+        key, expected_id = self.signing_key, self.signatures.key_id(self.signing_key)
         for c in held.checkpoints:
             if c.public_key != key.hex() or c.key_id != expected_id:
                 self.problem(
@@ -302,7 +323,7 @@ class _Verification:
                     f"checkpoint {c.sequence} is signed by unknown key {c.key_id} "
                     f"(expected {expected_id})",
                 )
-            elif not self.verify_signature(key, c.message(), from_hex_or_empty(c.signature)):
+            elif not self.signatures.verify(key, c.message(), from_hex_or_empty(c.signature)):
                 self.problem(
                     "signature",
                     f"checkpoint {c.sequence} does not carry a valid signature by key "

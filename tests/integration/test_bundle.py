@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from adapters.bootstrap import Ledger, bootstrap
 from adapters.settings import Settings
-from adapters.signing import Signer, key_id, verify_signature
+from adapters.signing import Ed25519SignatureCheck, Signer, key_id, verify_signature
 from domain.audit import checkpoint_message, event_leaf_hash
 from projections.documents import MODELS
 from services.audit.auditor import AuditFailed
@@ -325,6 +325,19 @@ def test_a_trusted_key_pins_the_ledger_key_and_any_other_key_is_unknown(
     assert report.problems[0].kind == "key"
     assert "unknown key" in report.problems[0].detail
     assert parse_public_key(members(full)[PUBLIC_KEY].decode()) == ledger_key
+
+
+def test_the_signing_adapter_s_check_reports_as_the_two_functions_do(full: bytes) -> None:
+    altered = rewrite(full, MANIFEST, lambda d: flip_text(d, b'"ledger": "', 2))
+    other = Signer(Ed25519PrivateKey.generate()).public_key
+
+    for bundle, trusted_key in ((full, None), (altered, None), (full, other)):
+        by_port = verify_bundle(
+            io.BytesIO(bundle), Ed25519SignatureCheck(), trusted_key=trusted_key
+        )
+        assert by_port == verify(bundle, trusted_key)
+    assert verify_bundle(io.BytesIO(full), Ed25519SignatureCheck()).ok
+    assert not verify_bundle(io.BytesIO(altered), Ed25519SignatureCheck()).ok
 
 
 def test_a_checkpoint_signed_by_another_key_is_reported_as_an_unknown_key(full: bytes) -> None:
