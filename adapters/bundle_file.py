@@ -1,0 +1,39 @@
+"""An audit bundle's file, written whole or not at all (the export's `ExportTarget`).
+
+The bundle is written to a hidden `.NAME.XXXXXXXX.partial` in the target's folder,
+created new so no two exports share one, and renamed over NAME in one step once whole:
+a reader never sees half a bundle, and a failed export leaves NAME as it was.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import IO
+from uuid import uuid4
+
+from services.audit.export import ExportTarget
+
+
+class BundleFile(ExportTarget):
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.partial = path.with_name(f".{path.name}.{uuid4().hex[:8]}.partial")
+
+    @property
+    def name(self) -> str:
+        return str(self.path)
+
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    def can_hold_a_file(self) -> bool:
+        return not self.path.is_dir() and self.path.parent.is_dir()
+
+    def open_partial(self) -> IO[bytes]:
+        return self.partial.open("xb")
+
+    def commit(self) -> None:
+        self.partial.replace(self.path)
+
+    def discard(self) -> None:
+        self.partial.unlink(missing_ok=True)
