@@ -6,26 +6,23 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from uuid import uuid4
 
 import msgspec
 import structlog
 
-from adapters.cli.arguments import UsageError, check_out_file, date_arg, public_key_arg, uuid_arg
+from adapters.bootstrap import Ledger
+from adapters.bundle_file import BundleFile
+from adapters.cli.arguments import UsageError, date_arg, public_key_arg, uuid_arg
 from adapters.cli.invocation import Invocation
 from adapters.cli.progress import ProgressBar
 from adapters.cli.render import emit_json
 from adapters.cli.table import CommandTable
-from adapters.signing import key_id, verify_signature
+from adapters.signing import Ed25519SignatureCheck
 from services.audit.auditor import AuditFailed
-from services.audit.bundle_export import (
-    ExportRefused,
-    aggregate_partnerships,
-    export_bundle,
-    stored_event_time,
-)
-from services.audit.bundle_format import NotABundle, Selection
+from services.audit.bundle_export import aggregate_partnerships, stored_event_time
+from services.audit.bundle_format import NotABundle
 from services.audit.bundle_verification import verify_bundle
+from services.audit.export import ExportRefused, ExportRequest, LedgerToExport, prepare_export
 from services.ledger.application import utc_now
 
 log = structlog.get_logger()
@@ -62,51 +59,21 @@ def register(table: CommandTable) -> None:
 
 
 def export_a_bundle(args: argparse.Namespace, cli: Invocation) -> int:
+    """The export use case (services/audit/export.py) writing to the file --out names; its
+    refusals are bad usage."""
     out: Path = args.out
-    check_out_file(out, args.force)
-    if args.from_date and args.to_date and args.from_date > args.to_date:
-        raise UsageError(f"--from {args.from_date} is after --to {args.to_date}.")
-    ledger = cli.ledger()
-    auditor = ledger.auditor()
-    checkpoints = auditor.log.checkpoints()
-    if not checkpoints:
-        raise UsageError("No checkpoint yet: run `inclusion-ledger checkpoint` first, then export.")
-    signer = ledger.own_signer()
-    if signer is None or signer.public_key.hex() != checkpoints[-1].public_key:
-        raise UsageError(
-            f"The ledger's signing key is missing or did not sign checkpoint "
-            f"{checkpoints[-1].sequence} (key {checkpoints[-1].key_id}); set "
-            "LEDGER_SIGNING_KEY_FILE to the key that signs its checkpoints."
-        )
-    ledger.projector.catch_up()  # the read models say which partnership each aggregate is in
-    partnerships = aggregate_partnerships(ledger.read_store)
-    if args.partnership is not None and args.partnership not in partnerships([args.partnership]):
-        raise UsageError(f"No partnership {args.partnership}.")
-    selection = Selection.of(args.partnership, args.from_date, args.to_date)
-    bar = ProgressBar("export")
-    partial = out.with_name(f".{out.name}.{uuid4().hex[:8]}.partial")
+    request = ExportRequest(
+        partnership_id=args.partnership,
+        from_date=args.from_date,
+        to_date=args.to_date,
+        force=args.force,
+    )
     try:
-        with partial.open("xb") as f:
-            summary = export_bundle(
-                f,
-                auditor.log,
-                signer,
-                selection=selection,
-                ledger=ledger.store.label,
-                created_at=utc_now(),
-                event_time=stored_event_time(ledger.app.mapper),
-                partnerships=partnerships,
-                progress=bar,
-            )
-        if out.exists() and not args.force:
-            raise UsageError(f"{out} already exists; use --force to replace it.")
-        partial.replace(out)
+        export = prepare_export(request, BundleFile(out), lambda: ledger_to_export(cli.ledger()))
+        bar = ProgressBar("export")
+        summary = export.write(now=utc_now, progress=bar)
     except ExportRefused as e:
         raise UsageError(str(e)) from None
-    except OSError as e:
-        raise UsageError(f"Cannot write {out}: {e.strerror or e}.") from None
-    finally:
-        partial.unlink(missing_ok=True)
     rate = bar.finish()
     log.info("export.written", path=str(out), events=summary.events, events_per_s=round(rate))
     if summary.later_events:
@@ -119,9 +86,9 @@ def export_a_bundle(args: argparse.Namespace, cli: Invocation) -> int:
         emit_json(cli.out, {"path": str(out), **msgspec.structs.asdict(summary)})
         return 0
     print(
-        f"Wrote {out}: {summary.events:,} events ({selection.describe()}) against checkpoint "
-        f"{summary.checkpoint} ({summary.tree_size:,} events, root {summary.root_hash[:16]}…), "
-        f"signed by key {summary.key_id}.",
+        f"Wrote {out}: {summary.events:,} events ({summary.selection.describe()}) against "
+        f"checkpoint {summary.checkpoint} ({summary.tree_size:,} events, root "
+        f"{summary.root_hash[:16]}…), signed by key {summary.key_id}.",
         file=cli.out,
     )
     if summary.later_events:
@@ -140,13 +107,7 @@ def check_a_bundle(args: argparse.Namespace, cli: Invocation) -> int:
     bar = ProgressBar("verify-bundle")
     try:
         with path.open("rb") as f:
-            report = verify_bundle(
-                f,
-                verify_signature=verify_signature,
-                key_id=key_id,
-                trusted_key=trusted,
-                progress=bar,
-            )
+            report = verify_bundle(f, Ed25519SignatureCheck(), trusted_key=trusted, progress=bar)
     except NotABundle as e:
         raise UsageError(f"{path} is {e}.") from None
     except OSError as e:
@@ -160,3 +121,15 @@ def check_a_bundle(args: argparse.Namespace, cli: Invocation) -> int:
     if not report.ok:
         raise AuditFailed(report.summary())
     return 0
+
+
+def ledger_to_export(ledger: Ledger) -> LedgerToExport:
+    """What the export use case reads of the ledger the composition root wired."""
+    return LedgerToExport(
+        log=ledger.auditor().log,
+        own_signer=ledger.own_signer,
+        catch_up=ledger.projector.catch_up,
+        partnerships=aggregate_partnerships(ledger.read_store),
+        event_time=stored_event_time(ledger.app.mapper),
+        label=ledger.store.label,
+    )
