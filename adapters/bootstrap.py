@@ -21,6 +21,7 @@ from adapters.read_model_store.sqlite import SQLiteReadModelStore
 from adapters.replay import ReplaySummary, replay_to
 from adapters.settings import Settings
 from adapters.signing import (
+    Ed25519SignatureCheck,
     Signer,
     SigningKeyError,
     SigningKeyMissing,
@@ -28,7 +29,6 @@ from adapters.signing import (
     load_or_create,
     load_signer,
     read_trusted_keys,
-    verify_signature,
 )
 from adapters.wakeup import PostgresWakeup, polling
 from projections.store import MemoryReadModelStore, ReadModelStore
@@ -76,7 +76,7 @@ class Ledger(msgspec.Struct, frozen=True, kw_only=True):
         with persistence.ddl_lock(self.store):
             audit = open_audit_store(self.store)
         self._opened.append(audit)
-        return Auditor(audit, verify_signature, trusted_keys=frozenset(trusted))
+        return Auditor(audit, Ed25519SignatureCheck(), trusted_keys=frozenset(trusted))
 
     def event_waiter(self, poll: float) -> Callable[[], None]:
         """A wait for new events in the log: woken by the store's NOTIFY on PostgreSQL

@@ -28,6 +28,7 @@ from domain.audit import (
     key_id,
 )
 from domain.merkle import EMPTY_ROOT, NodeSource, inclusion_proof, node_hash, verify_inclusion
+from services.audit.signature_check import SignatureCheck
 from services.audit.verify_report import Problem as Problem
 from services.audit.verify_report import VerifyReport as VerifyReport
 from services.audit.verify_report import unsigned, untrusted
@@ -80,9 +81,6 @@ class Signing(Protocol):
     def sign(self, message: bytes) -> bytes: ...
 
 
-VerifySignature = Callable[[bytes, bytes, bytes], bool]
-
-
 class AuditFailed(RuntimeError):
     """The log or a checkpoint does not match what was committed (exit 1)."""
 
@@ -101,13 +99,14 @@ class Auditor:
     def __init__(
         self,
         log: AuditLog,
-        verify_signature: VerifySignature,
+        signatures: SignatureCheck,
         *,
         trusted_keys: frozenset[bytes] = frozenset(),
     ) -> None:
-        """`trusted_keys`: the raw Ed25519 public keys whose checkpoints count."""
+        """`signatures` checks the checkpoints' signatures; `trusted_keys`: the raw
+        Ed25519 public keys whose checkpoints count."""
         self.log = log
-        self.verify_signature = verify_signature
+        self.signatures = signatures
         self.trusted_keys = trusted_keys
 
     # Checkpoints
@@ -372,7 +371,7 @@ class Auditor:
                     position=None,
                     detail=f"checkpoint {c.sequence} names key {c.key_id} but carries another",
                 )
-            if not self.verify_signature(public_key, c.message(), signature):
+            if not self.signatures.verify(public_key, c.message(), signature):
                 return Problem(
                     kind="signature",
                     position=None,

@@ -42,12 +42,7 @@ from services.audit.bundle_format import (
     from_hex_or_empty,
     pretty_json,
 )
-from services.audit.signature_check import (
-    KeyId,
-    SignatureCheck,
-    SignatureFunctions,
-    VerifySignature,
-)
+from services.audit.signature_check import SignatureCheck
 
 _CHECKPOINTS = msgspec.json.Decoder(Checkpoints)
 
@@ -96,23 +91,19 @@ class BundleReport(msgspec.Struct, frozen=True, kw_only=True):
 
 def verify_bundle(
     source: IO[bytes],
-    signatures: SignatureCheck | None = None,
+    signatures: SignatureCheck,
     *,
-    verify_signature: VerifySignature | None = None,
-    key_id: KeyId | None = None,
     trusted_key: bytes | None = None,
     progress: Progress | None = None,
 ) -> BundleReport:
     """Check a bundle read from `source` (binary, seekable), with no database.
 
-    `signatures` verifies signatures and names keys; a caller holding the two as
-    functions passes them as `verify_signature` and `key_id` instead.
+    `signatures` verifies signatures and names keys.
 
     Raises NotABundle for a file that is not a bundle (not a ZIP archive, a ZIP
     without the bundle's members, or a signed manifest of another format or a
     newer version); every other shortcoming is a problem in the report.
     """
-    check_signatures = _signature_check(signatures, verify_signature, key_id)
     try:
         archive = zipfile.ZipFile(source)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as e:
@@ -121,23 +112,9 @@ def verify_bundle(
         names = archive.namelist()
         if MANIFEST not in names or EVENTS not in names:
             raise NotABundle(f"not an audit bundle: it holds no {MANIFEST} and {EVENTS}")
-        check = _Verification(Findings(archive), check_signatures, trusted_key, progress)
+        check = _Verification(Findings(archive), signatures, trusted_key, progress)
         check.run()
         return check.report()
-
-
-def _signature_check(
-    signatures: SignatureCheck | None,
-    verify_signature: VerifySignature | None,
-    key_id: KeyId | None,
-) -> SignatureCheck:
-    if signatures is not None:
-        if verify_signature is not None or key_id is not None:
-            raise TypeError("give signatures, or verify_signature and key_id, not both")
-        return signatures
-    if verify_signature is None or key_id is None:
-        raise TypeError("a bundle is checked with signatures, or verify_signature and key_id")
-    return SignatureFunctions(verify_signature, key_id)
 
 
 @dataclass

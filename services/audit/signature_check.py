@@ -3,12 +3,7 @@ it. adapters/signing.py implements it with Ed25519 from `cryptography`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Protocol
-
-VerifySignature = Callable[[bytes, bytes, bytes], bool]
-KeyId = Callable[[bytes], str]
 
 
 class SignatureCheck(Protocol):
@@ -20,17 +15,3 @@ class SignatureCheck(Protocol):
     def key_id(self, public_key: bytes) -> str:
         """The key's id, as checkpoints and bundles name it."""
         ...
-
-
-@dataclass(frozen=True)
-class SignatureFunctions:
-    """A SignatureCheck made of two functions, for callers that hold them as functions."""
-
-    verify_signature: VerifySignature
-    key_id_of: KeyId
-
-    def verify(self, public_key: bytes, message: bytes, signature: bytes) -> bool:
-        return self.verify_signature(public_key, message, signature)
-
-    def key_id(self, public_key: bytes) -> str:
-        return self.key_id_of(public_key)

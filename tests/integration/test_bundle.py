@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from adapters.bootstrap import Ledger, bootstrap
 from adapters.settings import Settings
-from adapters.signing import Ed25519SignatureCheck, Signer, key_id, verify_signature
+from adapters.signing import Ed25519SignatureCheck, Signer
 from domain.audit import checkpoint_message, event_leaf_hash
 from projections.documents import MODELS
 from services.audit.auditor import AuditFailed
@@ -90,8 +90,7 @@ def export(
 def verify(bundle: bytes, trusted_key: bytes | None = None) -> BundleReport:
     return verify_bundle(
         io.BytesIO(bundle),
-        verify_signature=verify_signature,
-        key_id=key_id,
+        Ed25519SignatureCheck(),
         trusted_key=trusted_key,
     )
 

@@ -18,7 +18,7 @@ import msgspec
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from adapters.signing import Signer, key_id, verify_signature
+from adapters.signing import Ed25519SignatureCheck, Signer, key_id, verify_signature
 from domain.audit import GENESIS, Checkpoint, chain_next, event_leaf_hash
 from domain.merkle import EMPTY_ROOT, ListNodes, NodeSource, verify_inclusion
 from domain.merkle import root as merkle_root
@@ -115,7 +115,9 @@ def a_signer() -> Signer:
 
 
 def an_auditor(log: MemoryLog, *trusted: Signer) -> Auditor:
-    return Auditor(log, verify_signature, trusted_keys=frozenset(s.public_key for s in trusted))
+    return Auditor(
+        log, Ed25519SignatureCheck(), trusted_keys=frozenset(s.public_key for s in trusted)
+    )
 
 
 @pytest.fixture

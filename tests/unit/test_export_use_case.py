@@ -20,7 +20,7 @@ import msgspec
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from adapters.signing import Ed25519SignatureCheck, Signer, verify_signature
+from adapters.signing import Ed25519SignatureCheck, Signer
 from services.audit.auditor import AuditFailed, Auditor, EventRow
 from services.audit.bundle_verification import verify_bundle
 from services.audit.export import (
@@ -114,7 +114,7 @@ class FakeLedger:
         for _ in range(count):
             self.log.append(msgspec.json.encode({"timestamp": AT}))
         if checkpoint and self.signer is not None:
-            Auditor(self.log, verify_signature).checkpoint(self.signer, at=AT)
+            Auditor(self.log, Ed25519SignatureCheck()).checkpoint(self.signer, at=AT)
         return self
 
     def partnerships(self, ids: Collection[UUID]) -> Mapping[UUID, UUID]:
