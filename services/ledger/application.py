@@ -2,7 +2,8 @@
 aggregates it needs, asking the domain to decide, and saving in one transaction.
 
 `LedgerApplication` is the one entry for every command: `handle` dispatches it to
-its handler, and `handle_all` runs a batch as one unit of work. The handlers are
+its handler, `execute` also says what it did (`services/ledger/outcome.py`), and
+`execute_all` / `handle_all` run a batch as one unit of work. The handlers are
 grouped by aggregate, each group in a module of its own (`partnership_handlers`,
 `plan_handlers`, `contribution_handlers`, `decision_handlers`,
 `meeting_and_action_handlers`); loading, saving and batches are in
@@ -16,14 +17,16 @@ from uuid import UUID
 
 from domain.errors import LedgerRuleBroken
 from services.ledger import commands
-from services.ledger.application_base import Clock, utc_now
+from services.ledger.application_base import Clock, CommandNote, utc_now
+from services.ledger.commands import AnyCommand
 from services.ledger.contribution_handlers import ContributionHandlers
 from services.ledger.decision_handlers import DecisionHandlers
 from services.ledger.meeting_and_action_handlers import MeetingAndActionHandlers
+from services.ledger.outcome import CommandOutcome, outcome_of
 from services.ledger.partnership_handlers import PartnershipHandlers
 from services.ledger.plan_handlers import PlanHandlers
 
-__all__ = ["Clock", "LedgerApplication", "utc_now"]
+__all__ = ["Clock", "CommandOutcome", "LedgerApplication", "utc_now"]
 
 
 class LedgerApplication(
@@ -122,22 +125,45 @@ class LedgerApplication(
             case _:
                 assert_never(command)
 
-    def handle_all(self, commands: Sequence[commands.AnyCommand]) -> list[UUID]:
+    def execute(self, command: commands.AnyCommand) -> CommandOutcome:
+        """Execute one command, as `handle` does, and say what it did: the aggregate
+        it created or changed, the ids the ledger assigned because the command left
+        them out, and the events stored with their log positions."""
+        if self._batch is not None:
+            raise RuntimeError("execute cannot run inside a batch: give execute_all the command")
+        note = self._note_next_command()
+        try:
+            aggregate_id = self.handle(command)
+        finally:
+            self._note = None
+        return outcome_of(command, aggregate_id, note.assigned_ids, note.recordings)
+
+    def execute_all(self, commands: Sequence[commands.AnyCommand]) -> list[CommandOutcome]:
         """Execute commands as one unit of work: each aggregate is loaded once and
         every event is stored in one transaction, in command order. If any command
-        is refused, nothing is stored and the error says which command it was."""
+        is refused, nothing is stored and the error says which command it was.
+        Return one outcome per command, in command order."""
         self._start_batch()
         try:
-            results = []
+            done: list[tuple[AnyCommand, UUID, CommandNote]] = []
             for number, command in enumerate(commands, start=1):
+                note = self._note_next_command()
                 try:
-                    results.append(self.handle(command))
+                    done.append((command, self.handle(command), note))
                 except LedgerRuleBroken as e:
                     raise type(e)(
                         f"Command {number} of {len(commands)} ({type(command).__name__}) was "
                         f"refused, so none was stored: {e.message}"
                     ) from e
-            self._store_batch()
-            return results
+            self._store_batch([note for _, _, note in done])
+            return [
+                outcome_of(command, aggregate_id, note.assigned_ids, note.recordings)
+                for command, aggregate_id, note in done
+            ]
         finally:
             self._end_batch()
+
+    def handle_all(self, commands: Sequence[commands.AnyCommand]) -> list[UUID]:
+        """Execute commands as one unit of work (`execute_all`); return the id of the
+        aggregate each created or changed."""
+        return [outcome.aggregate_id for outcome in self.execute_all(commands)]

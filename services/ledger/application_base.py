@@ -1,6 +1,7 @@
 """The base of the ledger's application service: loading aggregates, saving their
 events in one transaction (or keeping them for a batch's one save), the store's
-errors turned into the domain's.
+errors turned into the domain's, and a note of what each command did, for its
+outcome.
 
 The handlers of each aggregate's commands (`services/ledger/*_handlers.py`) build on
 it, and `services.ledger.application.LedgerApplication` combines them."""
@@ -14,7 +15,7 @@ from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import IntegrityError, Mapper
+from eventsourcing.persistence import IntegrityError, Mapper, Recording
 
 from domain.action import Action
 from domain.base import LedgerAggregate
@@ -73,8 +74,19 @@ def _ids_of(item: LedgerAggregate | _InOrder) -> set[UUID]:
     return {item.id}
 
 
+class CommandNote:
+    """What one command did, as its outcome reports it: the ids the ledger assigned
+    because the command left them out, and its events as stored (each with its log
+    position), or, inside a batch, as decided until the batch is stored."""
+
+    def __init__(self) -> None:
+        self.assigned_ids: dict[str, UUID] = {}
+        self.recordings: list[Recording[UUID]] = []
+        self.decided: list[DomainEventProtocol[UUID]] = []
+
+
 class _Batch:
-    """The aggregates and pending events of one `handle_all` call."""
+    """The aggregates and pending events of one batch of commands (`execute_all`)."""
 
     def __init__(self) -> None:
         self.aggregates: dict[UUID, object] = {}
@@ -99,6 +111,7 @@ class LedgerApplicationBase(Application[UUID]):
         self.new_id = new_id
         self.templates = templates
         self._batch: _Batch | None = None
+        self._note: CommandNote | None = None
         super().__init__(env)
 
     def construct_mapper(self) -> Mapper[UUID]:
@@ -122,17 +135,32 @@ class LedgerApplicationBase(Application[UUID]):
         return aggregate
 
     def save_all(self, *aggregates: LedgerAggregate) -> None:
-        """Save now, or, inside `handle_all`, keep the events for the batch's one save."""
+        """Save now, or, inside a batch, keep the events for the batch's one save."""
         if self._batch is not None:
             for aggregate in aggregates:
                 self._batch.aggregates[aggregate.id] = aggregate
-                self._batch.events.extend(aggregate.collect_events())
+                events = aggregate.collect_events()
+                self._batch.events.extend(events)
+                if self._note is not None:
+                    self._note.decided.extend(events)
             return
-        self._store(aggregates)
+        recordings = self._store(aggregates)
+        if self._note is not None:
+            self._note.recordings.extend(recordings)
 
-    def _store(self, items: Sequence[LedgerAggregate | _InOrder]) -> None:
+    def given_or_new_id(self, field: str, given: UUID | None) -> UUID:
+        """The id a command gives in `field`, or, when it gives none, a new one,
+        noted as assigned by the ledger."""
+        if given is not None:
+            return given
+        assigned = self.new_id()
+        if self._note is not None:
+            self._note.assigned_ids[field] = assigned
+        return assigned
+
+    def _store(self, items: Sequence[LedgerAggregate | _InOrder]) -> list[Recording[UUID]]:
         try:
-            self.save(*cast(Sequence[LedgerAggregate], items))
+            return self.save(*cast(Sequence[LedgerAggregate], items))
         except IntegrityError:
             ids = sorted({str(i) for item in items for i in _ids_of(item)})
             raise Conflict(
@@ -143,17 +171,28 @@ class LedgerApplicationBase(Application[UUID]):
 
     def _start_batch(self) -> None:
         if self._batch is not None:
-            raise RuntimeError("handle_all cannot be nested")
+            raise RuntimeError("handle_all and execute_all cannot be nested")
         self._batch = _Batch()
 
-    def _store_batch(self) -> None:
-        """Store the batch's events, in command order."""
+    def _note_next_command(self) -> CommandNote:
+        self._note = CommandNote()
+        return self._note
+
+    def _store_batch(self, notes: Sequence[CommandNote]) -> None:
+        """Store the batch's events, in command order, and give each command's note
+        its events as stored."""
         assert self._batch is not None
-        if self._batch.events:
-            self._store([_InOrder(self._batch.events)])
+        self._note = None
+        if not self._batch.events:
+            return
+        recordings = self._store([_InOrder(self._batch.events)])
+        stored = {_key(r.domain_event): r for r in recordings}
+        for note in notes:
+            note.recordings = [stored[_key(e)] for e in note.decided]
 
     def _end_batch(self) -> None:
         self._batch = None
+        self._note = None
 
     # Rules every handler may need
 
@@ -168,3 +207,7 @@ class LedgerApplicationBase(Application[UUID]):
 
     def aggregate_events(self, aggregate_id: UUID) -> list[Any]:
         return list(self.events.get(aggregate_id))
+
+
+def _key(event: DomainEventProtocol[UUID]) -> tuple[UUID, int]:
+    return event.originator_id, event.originator_version

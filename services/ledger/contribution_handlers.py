@@ -29,7 +29,7 @@ class ContributionHandlers(LedgerApplicationBase):
                 plan.plan_template.section(key)
             changed.append(plan)
         contribution = Contribution.submit(
-            contribution_id=cmd.contribution_id or self.new_id(),
+            contribution_id=self.given_or_new_id("contribution_id", cmd.contribution_id),
             partnership_id=partnership.id,
             plan_id=cmd.plan_id,
             reference=cmd.reference,

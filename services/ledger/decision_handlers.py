@@ -19,7 +19,7 @@ class DecisionHandlers(LedgerApplicationBase):
     def propose_decision(self, cmd: commands.ProposeDecision) -> UUID:
         partnership = self.load(Partnership, cmd.partnership_id)
         decision = Decision.propose(
-            decision_id=cmd.decision_id or self.new_id(),
+            decision_id=self.given_or_new_id("decision_id", cmd.decision_id),
             partnership_id=partnership.id,
             reference=cmd.reference,
             title=cmd.title,

@@ -21,7 +21,7 @@ class MeetingAndActionHandlers(LedgerApplicationBase):
     def schedule_meeting(self, cmd: commands.ScheduleMeeting) -> UUID:
         partnership = self.load(Partnership, cmd.partnership_id)
         meeting = Meeting.schedule(
-            meeting_id=cmd.meeting_id or self.new_id(),
+            meeting_id=self.given_or_new_id("meeting_id", cmd.meeting_id),
             partnership_id=partnership.id,
             title=cmd.title,
             held_at=cmd.held_at,
@@ -57,7 +57,7 @@ class MeetingAndActionHandlers(LedgerApplicationBase):
         decision = self.load(Decision, cmd.decision_id)
         assert decision.partnership_id is not None
         action = Action.commit(
-            action_id=cmd.action_id or self.new_id(),
+            action_id=self.given_or_new_id("action_id", cmd.action_id),
             partnership_id=decision.partnership_id,
             decision_id=decision.id,
             decision_taken=decision.status is DecisionStatus.TAKEN,

@@ -15,7 +15,7 @@ from services.ledger.application_base import LedgerApplicationBase
 class PartnershipHandlers(LedgerApplicationBase):
     def establish_partnership(self, cmd: commands.EstablishPartnership) -> UUID:
         partnership = Partnership.establish(
-            partnership_id=cmd.partnership_id or self.new_id(),
+            partnership_id=self.given_or_new_id("partnership_id", cmd.partnership_id),
             name=cmd.name,
             kind=cmd.kind,
             la_code=cmd.la_code,

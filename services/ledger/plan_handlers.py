@@ -18,7 +18,7 @@ class PlanHandlers(LedgerApplicationBase):
     def draft_plan(self, cmd: commands.DraftPlan) -> UUID:
         partnership = self.load(Partnership, cmd.partnership_id)
         plan = InclusionPlan.draft(
-            plan_id=cmd.plan_id or self.new_id(),
+            plan_id=self.given_or_new_id("plan_id", cmd.plan_id),
             partnership_id=partnership.id,
             title=cmd.title,
             template=self.templates.resolve(cmd.template),

@@ -336,6 +336,28 @@ def test_a_contribution_on_a_plan_saves_the_contribution_and_the_plans_receipt_t
     assert (contribution.plan_id, contribution.reference) == (plan_id, "C-112")
 
 
+def test_an_executed_command_reports_the_positions_the_log_gives_its_events(
+    ledger: Ledger,
+) -> None:
+    partnership_id = establish(ledger)
+    plan_id = draft_plan(ledger, partnership_id)
+    before = log_of(ledger)
+
+    alone = ledger.app.execute(submit_on_plan(partnership_id, plan_id, "C-112"))
+    batch = ledger.app.execute_all(
+        [submit_on_plan(partnership_id, plan_id, "C-113"), revise_vision(plan_id, "Redrafted.")]
+    )
+
+    reported = [
+        (e.position, e.aggregate_id, e.version, e.type)
+        for outcome in (alone, *batch)
+        for e in outcome.events
+    ]
+    assert reported == log_of(ledger)[len(before) :]
+    assert alone.assigned_ids == {"contribution_id": alone.aggregate_id}
+    assert [e.aggregate_id for e in batch[1].events] == [plan_id]
+
+
 def test_a_multi_aggregate_save_that_conflicts_stores_none_of_its_aggregates(
     hooked: Hooked,
 ) -> None:
