@@ -191,11 +191,10 @@ def execute_command(args: argparse.Namespace, cli: Invocation) -> int:
         command = decode_command(raw, max_bytes=limit)
     except InvalidCommand as e:
         raise UsageError(str(e)) from None
-    aggregate_id = cli.ledger().app.handle(command)
-    log.info("command.stored", command=type(command).__name__, aggregate_id=str(aggregate_id))
-    result = {"command": type(command).__name__, "aggregate_id": aggregate_id}
+    outcome = cli.ledger().app.execute(command)
+    log.info("command.stored", command=outcome.command, aggregate_id=str(outcome.aggregate_id))
     if args.json:
-        emit_json(cli.out, result)
+        emit_json(cli.out, outcome)
     else:
-        print(f"{type(command).__name__}: done ({aggregate_id}).", file=cli.out)
+        print(f"{outcome.command}: done ({outcome.aggregate_id}).", file=cli.out)
     return 0

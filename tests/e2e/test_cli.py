@@ -255,7 +255,21 @@ def test_a_valid_command_from_the_cli_is_stored(demo_db: str) -> None:
 
     result = as_json(run("command", "-", "--json", db=demo_db, stdin=command))
 
-    assert result == {"command": "ReviseSection", "aggregate_id": str(IDS.plan)}
+    last_of_plan = as_json(run("history", str(IDS.plan), "--json", db=demo_db))[-1]
+    assert last_of_plan["position"] == NORTHMOOR_EVENTS + 1
+    assert result == {
+        "command": "ReviseSection",
+        "aggregate_id": str(IDS.plan),
+        "assigned_ids": {},
+        "events": [
+            {
+                "type": "SectionRevised",
+                "aggregate_id": str(IDS.plan),
+                "version": last_of_plan["version"],
+                "position": NORTHMOOR_EVENTS + 1,
+            }
+        ],
+    }
     plan = as_json(run("plan", "show", str(IDS.plan), "--json", db=demo_db))
     assert plan["stage"] == "revision"
 
