@@ -10,6 +10,7 @@ read as the command's type.
 from __future__ import annotations
 
 import difflib
+import enum
 import re
 import typing
 from typing import Any
@@ -18,6 +19,7 @@ import msgspec
 import msgspec.inspect
 
 from services.ledger.commands import TEXT_LIMITS, AnyCommand, Command, Name, Reference
+from services.ledger.plan_templates import REGISTERED, PlanTemplates
 
 DEFAULT_MAX_COMMAND_BYTES = 1_000_000
 
@@ -75,15 +77,60 @@ def decode_command(data: bytes, *, max_bytes: int) -> AnyCommand:
     return command
 
 
-def command_schema() -> dict[str, Any]:
-    """The JSON Schema of every command type (what `command --schema` prints)."""
+def command_schema(templates: PlanTemplates = REGISTERED) -> dict[str, Any]:
+    """The JSON Schema of every command type (what `command --schema` prints). Every
+    enumeration lists its values in the order the domain declares them, each id the
+    ledger assigns when it is omitted says so, and a plan template is one of those
+    registered, each with its sections."""
     schema = msgspec.json.schema(AnyCommand)
-    actor = schema.get("$defs", {}).get("Actor")
+    defs = schema.get("$defs", {})
+    actor = defs.get("Actor")
     if isinstance(actor, dict):
         actor["additionalProperties"] = False
         actor["properties"]["id"]["maxLength"] = TEXT_LIMITS["a reference"]
         actor["properties"]["role"]["maxLength"] = TEXT_LIMITS["a name"]
+    for enumeration in _enumerations(msgspec.inspect.type_info(AnyCommand)):
+        defs[enumeration.__name__]["enum"] = [member.value for member in enumeration]
+    template = defs.get("TemplateRef")
+    if isinstance(template, dict):
+        template["enum"] = [{"name": t.name, "version": t.version} for t in templates]
+        registered = "; ".join(
+            f"{t.name} v{t.version}, with sections {', '.join(s.key for s in t.sections)}"
+            for t in templates
+        )
+        template["description"] = f"A registered plan template, by name and version: {registered}."
     return schema
+
+
+def _enumerations(info: msgspec.inspect.Type) -> list[type[enum.Enum]]:
+    """The enumeration types `info` holds, however deep, each once."""
+    found: dict[type[enum.Enum], None] = {}
+    seen: set[type] = set()
+
+    def walk(t: msgspec.inspect.Type) -> None:
+        match t:
+            case msgspec.inspect.EnumType():
+                found[t.cls] = None
+            case msgspec.inspect.StructType() if t.cls not in seen:
+                seen.add(t.cls)
+                for f in t.fields:
+                    walk(f.type)
+            case msgspec.inspect.UnionType():
+                for member in t.types:
+                    walk(member)
+            case msgspec.inspect.Metadata():
+                walk(t.type)
+            case msgspec.inspect.CollectionType():
+                walk(t.item_type)
+            case msgspec.inspect.DictType():
+                walk(t.key_type)
+                walk(t.value_type)
+            case msgspec.inspect.TupleType():
+                for item in t.item_types:
+                    walk(item)
+
+    walk(info)
+    return list(found)
 
 
 def _readable(message: str, data: bytes) -> str:

@@ -1,7 +1,9 @@
 """Commands: imperative and typed, one shape for every edge (the CLI is the only one so far).
 
 A command that creates an aggregate may carry the id to use (so a retried
-command creates nothing twice); otherwise the service assigns one.
+command creates nothing twice); otherwise the service assigns one, and
+`LedgerApplication.execute` (`command --json`) reports it. Such fields are
+`AssignedId`s, and the JSON Schema (`command --schema`) says so.
 
 Every command refuses fields it does not define, so a misspelt optional field is
 an error rather than a default stored without a word. Text fields have a maximum
@@ -53,6 +55,36 @@ SectionBody = Annotated[str, Meta(max_length=TEXT_LIMITS["a plan section"])]
 AwareDatetime = Annotated[datetime, Meta(tz=True)]
 """A time with its UTC offset: a time without one is refused, never guessed."""
 
+ASSIGNED_WHEN_OMITTED = "assigned by the ledger when omitted"
+AssignedId = Annotated[
+    UUID | None,
+    Meta(
+        description=f"The id of what the command creates: {ASSIGNED_WHEN_OMITTED} (the "
+        "outcome of `command --json` reports it); give one so that a retried command "
+        "creates nothing twice."
+    ),
+]
+PartnershipKind = Annotated[
+    Name,
+    Meta(
+        description="What kind of board the partnership is. Kinds are configuration, "
+        "not a fixed list: any name is taken.",
+        examples=["local_send_ap_partnership", "workforce_steering_group", "pathfinder"],
+    ),
+]
+SectionKey = Annotated[
+    Reference,
+    Meta(description="A section of the plan's template, by key (`TemplateRef` lists them)."),
+]
+NotificationChannel = Annotated[
+    Name,
+    Meta(
+        description="How the contributor was told of the response: any name, not only "
+        "the channels a contribution arrives by.",
+        examples=["email", "letter", "phone"],
+    ),
+]
+
 
 class Command(msgspec.Struct, frozen=True, kw_only=True, tag=True, forbid_unknown_fields=True):
     actor: Actor
@@ -60,10 +92,10 @@ class Command(msgspec.Struct, frozen=True, kw_only=True, tag=True, forbid_unknow
 
 class EstablishPartnership(Command, frozen=True, kw_only=True):
     name: Name
-    kind: Name
+    kind: PartnershipKind
     la_code: Reference
     icb_code: Reference
-    partnership_id: UUID | None = None
+    partnership_id: AssignedId = None
 
 
 class AppointMember(Command, frozen=True, kw_only=True):
@@ -104,13 +136,13 @@ class DraftPlan(Command, frozen=True, kw_only=True):
     """A registered template (`services/plan_templates.py`), by name and version."""
     period_start: date
     period_end: date
-    sections: dict[Reference, SectionBody] = {}
-    plan_id: UUID | None = None
+    sections: dict[SectionKey, SectionBody] = {}
+    plan_id: AssignedId = None
 
 
 class ReviseSection(Command, frozen=True, kw_only=True):
     plan_id: UUID
-    section: Reference
+    section: SectionKey
     text: SectionBody
     rationale: FreeText
     cited_decisions: tuple[UUID, ...] = ()
@@ -166,15 +198,15 @@ class SubmitContribution(Command, frozen=True, kw_only=True):
     depth: Depth
     text: FreeText
     themes: tuple[Reference, ...] = ()
-    sections: tuple[Reference, ...] = ()
+    sections: tuple[SectionKey, ...] = ()
     plan_id: UUID | None = None
-    contribution_id: UUID | None = None
+    contribution_id: AssignedId = None
 
 
 class TriageContribution(Command, frozen=True, kw_only=True):
     contribution_id: UUID
     themes: tuple[Reference, ...] = ()
-    sections: tuple[Reference, ...] = ()
+    sections: tuple[SectionKey, ...] = ()
     note: FreeText = ""
 
 
@@ -197,7 +229,7 @@ class RecordDeidentifiedSummary(Command, frozen=True, kw_only=True):
 
 class NotifyContributor(Command, frozen=True, kw_only=True):
     contribution_id: UUID
-    channel: Name
+    channel: NotificationChannel
 
 
 class ProposeDecision(Command, frozen=True, kw_only=True):
@@ -209,7 +241,7 @@ class ProposeDecision(Command, frozen=True, kw_only=True):
     proposer_id: Reference
     options: tuple[FreeText, ...] = ()
     evidence: tuple[FreeText, ...] = ()
-    decision_id: UUID | None = None
+    decision_id: AssignedId = None
 
 
 class LinkContribution(Command, frozen=True, kw_only=True):
@@ -277,7 +309,7 @@ class ScheduleMeeting(Command, frozen=True, kw_only=True):
     partnership_id: UUID
     title: Title
     held_at: AwareDatetime
-    meeting_id: UUID | None = None
+    meeting_id: AssignedId = None
 
 
 class RecordAttendance(Command, frozen=True, kw_only=True):
@@ -298,7 +330,7 @@ class CommitAction(Command, frozen=True, kw_only=True):
     owner: Name
     due_on: date
     measure: FreeText = ""
-    action_id: UUID | None = None
+    action_id: AssignedId = None
 
 
 class ReportProgress(Command, frozen=True, kw_only=True):

@@ -1,6 +1,7 @@
 """`inclusion-ledger command` for scripts: with `--json` it prints what the command
 did (the aggregate, the ids the ledger assigned, the events stored and their log
-positions) as one JSON document; without it, the one sentence it always printed."""
+positions) as one JSON document; without it, the one sentence it always printed.
+`--schema` says what each field takes."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from domain.values import Sector, Stance
 from services.demo.cast import IDS
 from tests.e2e.test_cli import NORTHMOOR_EVENTS, as_json, run
 
@@ -104,3 +106,12 @@ def test_without_json_the_command_prints_the_sentence_it_always_printed(demo_db:
     assert result.returncode == 0, result.stderr
     (entry,) = as_json(run("events", "--after", str(NORTHMOOR_EVENTS), "--json", db=demo_db))
     assert result.stdout == f"ProposeDecision: done ({entry['aggregate_id']}).\n"
+
+
+def test_command_schema_gives_each_enumeration_its_values_and_says_which_ids_are_assigned() -> None:
+    schema = as_json(run("command", "--schema"))
+
+    assert schema["$defs"]["Sector"]["enum"] == [s.value for s in Sector]
+    assert schema["$defs"]["Stance"]["enum"] == [s.value for s in Stance]
+    decision_id = schema["$defs"]["ProposeDecision"]["properties"]["decision_id"]
+    assert "assigned by the ledger when omitted" in decision_id["description"]

@@ -15,6 +15,8 @@ from domain.errors import NotFound
 from domain.values import Stance
 from services.ledger import commands
 from services.ledger.application import LedgerApplication
+from services.ledger.command_json import command_schema
+from services.ledger.commands import ASSIGNED_WHEN_OMITTED
 from services.ledger.log_queries import LogQueries
 from services.ledger.outcome import CommandOutcome, RecordedEvent
 from tests.unit.builders import (
@@ -164,6 +166,8 @@ def test_an_id_the_command_leaves_out_is_reported_as_assigned_by_the_ledger(
     outcome = app.execute(command)
 
     assert outcome.assigned_ids == {field: outcome.aggregate_id}
+    described = command_schema()["$defs"][outcome.command]["properties"][field]["description"]
+    assert ASSIGNED_WHEN_OMITTED in described
     assert outcome.events[0].aggregate_id == outcome.aggregate_id
     assert outcome.events[0].version == 1
 
