@@ -69,6 +69,29 @@ def register(table: CommandTable) -> None:
     run.add_argument(
         "--schema", action="store_true", help="print the JSON Schema of every command type"
     )
+    run.description = COMMAND_DESCRIPTION
+    run.epilog = COMMAND_EPILOG
+    run.formatter_class = argparse.RawDescriptionHelpFormatter
+
+
+COMMAND_DESCRIPTION = """\
+Execute one command that changes the ledger, given as JSON. It is stored whole or
+not at all: a refused command exits 2 with one sentence naming the broken rule."""
+
+COMMAND_EPILOG = """\
+where the command types are documented:
+  services/ledger/commands.py   every command type and its fields, one class each
+                                (the module services.ledger.commands)
+  command --schema              their JSON Schema, with the allowed values of every
+                                enumeration and the ids the ledger assigns when
+                                they are omitted
+  README.md, section "Writing to the ledger"
+                                a worked example: propose a decision, link a
+                                contribution to it and record a vote
+
+with --json, what the command did, as one JSON document:
+  {"command": "RecordVote", "aggregate_id": ID, "assigned_ids": {FIELD: ID},
+   "events": [{"type": ..., "aggregate_id": ID, "version": N, "position": N}]}"""
 
 
 def write_the_demo(args: argparse.Namespace, cli: Invocation) -> int:

@@ -1,7 +1,8 @@
 """`inclusion-ledger command` for scripts: with `--json` it prints what the command
 did (the aggregate, the ids the ledger assigned, the events stored and their log
 positions) as one JSON document; without it, the one sentence it always printed.
-`--schema` says what each field takes."""
+Its help and `--schema` say where the command types are documented and what each
+field takes."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ import pytest
 from domain.values import Sector, Stance
 from services.demo.cast import IDS
 from tests.e2e.test_cli import NORTHMOOR_EVENTS, as_json, run
+
+ROOT = Path(__file__).resolve().parents[2]
 
 SECRETARIAT = {"id": "u-secretariat", "role": "secretariat"}
 CHAIR = {"id": "m-la-director", "role": "chair"}
@@ -106,6 +109,18 @@ def test_without_json_the_command_prints_the_sentence_it_always_printed(demo_db:
     assert result.returncode == 0, result.stderr
     (entry,) = as_json(run("events", "--after", str(NORTHMOOR_EVENTS), "--json", db=demo_db))
     assert result.stdout == f"ProposeDecision: done ({entry['aggregate_id']}).\n"
+
+
+def test_command_help_says_where_the_command_types_are_documented() -> None:
+    result = run("command", "--help")
+
+    assert result.returncode == 0, result.stderr
+    assert "services/ledger/commands.py" in result.stdout
+    assert "command --schema" in result.stdout
+    assert 'README.md, section "Writing to the ledger"' in result.stdout
+    assert (ROOT / "services" / "ledger" / "commands.py").is_file()
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "\n## Writing to the ledger\n" in readme
 
 
 def test_command_schema_gives_each_enumeration_its_values_and_says_which_ids_are_assigned() -> None:
