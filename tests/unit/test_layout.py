@@ -13,6 +13,19 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE = ("domain", "projections", "services", "adapters")
+MOST_LINES = 450
+
+
+def test_no_source_module_is_longer_than_the_limit() -> None:
+    modules = [p for folder in SOURCE for p in (ROOT / folder).rglob("*.py")]
+    lengths = {
+        p.relative_to(ROOT): len(p.read_text(encoding="utf-8").splitlines()) for p in modules
+    }
+
+    too_long = {str(p): n for p, n in lengths.items() if n > MOST_LINES}
+
+    assert len(modules) > 80
+    assert not too_long, f"Modules over {MOST_LINES} lines: {too_long}"
 
 
 def lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
