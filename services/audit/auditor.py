@@ -5,7 +5,7 @@ event, the chain from the leaves, and the Merkle root at every checkpoint from
 the recomputed leaves, so memory stays flat however long the log is. It names
 the first position where what is stored disagrees with what was committed.
 Checkpoints count only when signed by a key the auditor is told to trust, and a log
-that no signed checkpoint covers is not shown intact (services/verify_report.py).
+that no signed checkpoint covers is not shown intact (services/audit/verify_report.py).
 """
 
 from __future__ import annotations
