@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import IO
 from uuid import uuid4
 
+from adapters.private_files import open_new_private
 from services.audit.export import ExportTarget
 
 
@@ -30,7 +31,7 @@ class BundleFile(ExportTarget):
         return not self.path.is_dir() and self.path.parent.is_dir()
 
     def open_partial(self) -> IO[bytes]:
-        return self.partial.open("xb")
+        return open_new_private(self.partial)
 
     def commit(self) -> None:
         self.partial.replace(self.path)

@@ -17,6 +17,8 @@ import msgspec
 import psycopg
 from psycopg import sql
 
+from adapters.private_files import create_private_file, private_folder
+
 SQLITE_HEADER = b"SQLite format 3\x00"
 SCHEMA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 APPLICATION_NAME = "InclusionLedger"
@@ -173,7 +175,8 @@ def _prepare_sqlite(path: Path, *, create: bool) -> None:
     if not path.exists() or path.stat().st_size == 0:
         if not create:
             raise NoLedger(f"There is no ledger at {path}: {_WRITERS_CREATE}")
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(path.parent)
+        create_private_file(path)  # SQLite gives its -wal and -shm files the same mode
         return
     with path.open("rb") as f:
         if f.read(len(SQLITE_HEADER)) != SQLITE_HEADER:

@@ -20,6 +20,7 @@ import msgspec
 from adapters.audit_store import open_audit_store
 from adapters.audit_store.shared import AuditStore
 from adapters.persistence import Store, parse_database_url
+from adapters.private_files import private_folder
 from projections.store import ReadModelStore
 from services.projection.projector import Projector
 
@@ -67,7 +68,7 @@ def replay_to(
     target = out / "ledger.db"
     if target.exists():
         raise ReplayTargetExists(f"{target} already exists; choose an empty folder.")
-    out.mkdir(parents=True, exist_ok=True)
+    private_folder(out)
     url = f"sqlite:///{target.resolve()}"
     open_ledger(url).close()  # creates the tables
 

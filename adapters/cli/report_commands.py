@@ -13,6 +13,7 @@ from adapters.cli.arguments import UsageError, check_out_file, date_arg, positiv
 from adapters.cli.invocation import Invocation
 from adapters.cli.render import emit_json
 from adapters.cli.table import CommandTable
+from adapters.private_files import open_new_private
 from projections.pack_markdown import render_markdown
 
 
@@ -152,7 +153,8 @@ def write_pack(args: argparse.Namespace, cli: Invocation) -> int:
         return 0
     partial = out.with_name(f".{out.name}.{uuid4().hex[:8]}.partial")
     try:
-        partial.write_text(text, encoding="utf-8")
+        with open_new_private(partial) as f:
+            f.write(text.encode("utf-8"))
         check_out_file(out, args.force)
         partial.replace(out)
     except OSError as e:
