@@ -18,7 +18,6 @@ from uuid import UUID
 from domain.errors import LedgerRuleBroken
 from services.ledger import commands
 from services.ledger.application_base import Clock, CommandNote, utc_now
-from services.ledger.commands import AnyCommand
 from services.ledger.contribution_handlers import ContributionHandlers
 from services.ledger.decision_handlers import DecisionHandlers
 from services.ledger.meeting_and_action_handlers import MeetingAndActionHandlers
@@ -143,27 +142,35 @@ class LedgerApplication(
         every event is stored in one transaction, in command order. If any command
         is refused, nothing is stored and the error says which command it was.
         Return one outcome per command, in command order."""
+        done = self._run_batch(commands, noted=True)
+        return [
+            outcome_of(command, aggregate_id, note.assigned_ids, note.recordings)
+            for command, (aggregate_id, note) in zip(commands, done, strict=True)
+            if note is not None
+        ]
+
+    def handle_all(self, commands: Sequence[commands.AnyCommand]) -> list[UUID]:
+        """Execute commands as one unit of work (`execute_all`); return the id of the
+        aggregate each created or changed, noting nothing more (the batched write path)."""
+        return [aggregate_id for aggregate_id, _ in self._run_batch(commands, noted=False)]
+
+    def _run_batch(
+        self, commands: Sequence[commands.AnyCommand], *, noted: bool
+    ) -> list[tuple[UUID, CommandNote | None]]:
+        """Each command's aggregate id and, when `noted`, a note of what it did."""
         self._start_batch()
         try:
-            done: list[tuple[AnyCommand, UUID, CommandNote]] = []
+            done: list[tuple[UUID, CommandNote | None]] = []
             for number, command in enumerate(commands, start=1):
-                note = self._note_next_command()
+                note = self._note_next_command() if noted else None
                 try:
-                    done.append((command, self.handle(command), note))
+                    done.append((self.handle(command), note))
                 except LedgerRuleBroken as e:
                     raise type(e)(
                         f"Command {number} of {len(commands)} ({type(command).__name__}) was "
                         f"refused, so none was stored: {e.message}"
                     ) from e
-            self._store_batch([note for _, _, note in done])
-            return [
-                outcome_of(command, aggregate_id, note.assigned_ids, note.recordings)
-                for command, aggregate_id, note in done
-            ]
+            self._store_batch([note for _, note in done if note is not None])
+            return done
         finally:
             self._end_batch()
-
-    def handle_all(self, commands: Sequence[commands.AnyCommand]) -> list[UUID]:
-        """Execute commands as one unit of work (`execute_all`); return the id of the
-        aggregate each created or changed."""
-        return [outcome.aggregate_id for outcome in self.execute_all(commands)]

@@ -186,6 +186,8 @@ class LedgerApplicationBase(Application[UUID]):
         if not self._batch.events:
             return
         recordings = self._store([_InOrder(self._batch.events)])
+        if not notes:
+            return
         stored = {_key(r.domain_event): r for r in recordings}
         for note in notes:
             note.recordings = [stored[_key(e)] for e in note.decided]
