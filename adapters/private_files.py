@@ -30,6 +30,6 @@ def create_private_file(path: Path) -> None:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
 
 
-def open_new_private(path: Path, mode: str = "wb") -> IO[bytes]:
+def open_new_private(path: Path) -> IO[bytes]:
     """`path`, which must not exist yet, made 0600 and opened for writing bytes."""
-    return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE), mode)
+    return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE), "wb")

@@ -1,8 +1,9 @@
-"""An audit bundle's file, written whole or not at all (the export's `ExportTarget`).
+"""A file written whole or not at all: an audit bundle (the export's `ExportTarget`) or
+a pack written with `--out`.
 
-The bundle is written to a hidden `.NAME.XXXXXXXX.partial` in the target's folder,
-created new so no two exports share one, and renamed over NAME in one step once whole:
-a reader never sees half a bundle, and a failed export leaves NAME as it was.
+The content is written to a hidden `.NAME.XXXXXXXX.partial` (0600) in the target's
+folder, created new so no two writers share one, and renamed over NAME in one step once
+whole: a reader never sees half a file, and a failed write leaves NAME as it was.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from adapters.private_files import open_new_private
 from services.audit.export import ExportTarget
 
 
-class BundleFile(ExportTarget):
+class WholeFile(ExportTarget):
     def __init__(self, path: Path) -> None:
         self.path = path
         self.partial = path.with_name(f".{path.name}.{uuid4().hex[:8]}.partial")

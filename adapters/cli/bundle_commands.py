@@ -11,13 +11,13 @@ import msgspec
 import structlog
 
 from adapters.bootstrap import Ledger
-from adapters.bundle_file import BundleFile
 from adapters.cli.arguments import UsageError, date_arg, public_key_arg, uuid_arg
 from adapters.cli.invocation import Invocation
 from adapters.cli.progress import ProgressBar
 from adapters.cli.render import emit_json
 from adapters.cli.table import CommandTable
 from adapters.signing import Ed25519SignatureCheck
+from adapters.whole_file import WholeFile
 from services.audit.auditor import AuditFailed
 from services.audit.bundle_export import aggregate_partnerships, stored_event_time
 from services.audit.bundle_format import NotABundle
@@ -69,7 +69,7 @@ def export_a_bundle(args: argparse.Namespace, cli: Invocation) -> int:
         force=args.force,
     )
     try:
-        export = prepare_export(request, BundleFile(out), lambda: ledger_to_export(cli.ledger()))
+        export = prepare_export(request, WholeFile(out), lambda: ledger_to_export(cli.ledger()))
         bar = ProgressBar("export")
         summary = export.write(now=utc_now, progress=bar)
     except ExportRefused as e:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from uuid import uuid4
 
 import msgspec
 
@@ -13,7 +12,7 @@ from adapters.cli.arguments import UsageError, check_out_file, date_arg, positiv
 from adapters.cli.invocation import Invocation
 from adapters.cli.render import emit_json
 from adapters.cli.table import CommandTable
-from adapters.private_files import open_new_private
+from adapters.whole_file import WholeFile
 from projections.pack_markdown import render_markdown
 
 
@@ -151,15 +150,15 @@ def write_pack(args: argparse.Namespace, cli: Invocation) -> int:
     if out is None:
         cli.out.write(text)
         return 0
-    partial = out.with_name(f".{out.name}.{uuid4().hex[:8]}.partial")
+    target = WholeFile(out)
     try:
-        with open_new_private(partial) as f:
+        with target.open_partial() as f:
             f.write(text.encode("utf-8"))
         check_out_file(out, args.force)
-        partial.replace(out)
+        target.commit()
     except OSError as e:
         raise UsageError(f"Cannot write {out}: {e.strerror or e}.") from None
     finally:
-        partial.unlink(missing_ok=True)
+        target.discard()
     print(f"Wrote the {args.kind} pack to {out}.", file=cli.out)
     return 0

@@ -9,7 +9,7 @@ models are caught up to say which aggregates are in it. The bundle is then writt
 a partial beside the target and put in place only when whole: on any failure the
 partial is removed and the target left as it was.
 
-Services do no I/O: the target is a port, `ExportTarget`; adapters/bundle_file.py
+Services do no I/O: the target is a port, `ExportTarget`; adapters/whole_file.py
 implements it with files. Refusals are `ExportRefused`, in the words the CLI prints.
 """
 

@@ -3,7 +3,7 @@ whole, a failed export leaves no partial behind and the file as it was, and an e
 file is replaced only when forced.
 
 The ledger is the in-memory one of tests/unit/test_export_use_case.py; the target is
-`adapters.bundle_file.BundleFile`.
+`adapters.whole_file.WholeFile`.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from typing import IO, TYPE_CHECKING
 
 import pytest
 
-from adapters.bundle_file import BundleFile
 from adapters.signing import Ed25519SignatureCheck
+from adapters.whole_file import WholeFile
 from services.audit.auditor import AuditFailed
 from services.audit.bundle_verification import verify_bundle
 from services.audit.export import ExportRefused, ExportRequest, prepare_export
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 PARTIAL = re.compile(r"\.audit\.zip\.[0-9a-f]{8}\.partial")
 
 
-def export(ledger: FakeLedger, target: BundleFile, *, force: bool = False) -> None:
+def export(ledger: FakeLedger, target: WholeFile, *, force: bool = False) -> None:
     prepared = prepare_export(ExportRequest(force=force), target, ledger.open)
     prepared.write(now=lambda: AT)
 
@@ -50,7 +50,7 @@ class FillingDisk(io.FileIO):
         return super().write(data)
 
 
-class DiskFull(BundleFile):
+class DiskFull(WholeFile):
     def open_partial(self) -> IO[bytes]:
         return FillingDisk(self.partial, limit=1000)
 
@@ -58,7 +58,7 @@ class DiskFull(BundleFile):
 def test_the_partial_is_hidden_beside_the_target_and_renamed_into_place_once_whole(
     tmp_path: Path,
 ) -> None:
-    target = BundleFile(tmp_path / "audit.zip")
+    target = WholeFile(tmp_path / "audit.zip")
 
     with target.open_partial() as f:
         f.write(b"half a bundle")
@@ -77,17 +77,17 @@ def test_only_a_new_name_or_a_file_in_an_existing_folder_can_hold_the_bundle(
 ) -> None:
     (tmp_path / "earlier.zip").write_bytes(EARLIER)
 
-    assert BundleFile(tmp_path / "audit.zip").can_hold_a_file()
-    assert BundleFile(tmp_path / "earlier.zip").can_hold_a_file()
-    assert BundleFile(tmp_path / "earlier.zip").exists()
-    assert not BundleFile(tmp_path).can_hold_a_file()
-    assert not BundleFile(tmp_path / "no folder" / "audit.zip").can_hold_a_file()
+    assert WholeFile(tmp_path / "audit.zip").can_hold_a_file()
+    assert WholeFile(tmp_path / "earlier.zip").can_hold_a_file()
+    assert WholeFile(tmp_path / "earlier.zip").exists()
+    assert not WholeFile(tmp_path).can_hold_a_file()
+    assert not WholeFile(tmp_path / "no folder" / "audit.zip").can_hold_a_file()
 
 
 def test_a_bundle_is_written_to_the_file_and_verifies(tmp_path: Path) -> None:
     out = tmp_path / "audit.zip"
 
-    export(FakeLedger().with_events(5), BundleFile(out))
+    export(FakeLedger().with_events(5), WholeFile(out))
 
     assert verify_bundle(io.BytesIO(out.read_bytes()), Ed25519SignatureCheck()).ok
     assert [p.name for p in tmp_path.iterdir()] == ["audit.zip"]
@@ -99,10 +99,10 @@ def test_an_existing_file_is_refused_without_force_and_replaced_with_it(tmp_path
     ledger = FakeLedger().with_events(5)
 
     with pytest.raises(ExportRefused, match="already exists; use --force"):
-        export(ledger, BundleFile(out))
+        export(ledger, WholeFile(out))
     assert out.read_bytes() == EARLIER
 
-    export(ledger, BundleFile(out), force=True)
+    export(ledger, WholeFile(out), force=True)
 
     assert out.read_bytes() != EARLIER
     assert verify_bundle(io.BytesIO(out.read_bytes()), Ed25519SignatureCheck()).ok
@@ -133,7 +133,7 @@ def test_a_log_failing_verification_part_way_leaves_no_partial_and_the_file_as_i
     ledger.log.stored[40] = (position, aggregate_id, version, topic, b'{"altered": true}')
 
     with pytest.raises(AuditFailed, match="at position 40"):
-        export(ledger, BundleFile(out), force=True)
+        export(ledger, WholeFile(out), force=True)
 
     assert out.read_bytes() == EARLIER
     assert [p.name for p in tmp_path.iterdir()] == ["audit.zip"]

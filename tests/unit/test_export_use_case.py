@@ -3,7 +3,7 @@ bundle reaches its target whole or not at all.
 
 The log is the Auditor tests' `MemoryLog`; the target is `FakeTarget`, the
 `ExportTarget` port over bytes, whose partial can be made to fail part way through.
-The file adapter is tested in tests/integration/test_bundle_file.py.
+The file adapter is tested in tests/integration/test_whole_file.py.
 """
 
 from __future__ import annotations
